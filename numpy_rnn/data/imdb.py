@@ -1,0 +1,117 @@
+"""IMDB movie reviews, from either of the two forms people have them in, and the textbook's preparation.
+
+- ``aclImdb/``: the original release, ``train|test/pos|neg/*.txt`` (one review per file; label 1 for pos).
+- ``imdb.npz``: the Keras file, whose arrays hold Python lists of word ranks. NumPy can only read such object arrays
+  by unpickling them, and unpickling a file can run any code its author put in it. ``load_imdb_npz`` therefore
+  refuses unless the caller passes ``allow_pickle=True`` for a file they trust.
+
+``load_imdb`` encodes either form as Keras's ``imdb.load_data`` does (see text.py); ``load_imdb_book`` is the textbook's
+whole preparation in one call.
+"""
+import os
+
+import numpy as np
+
+from .text import OOV, build_word_index, encode_ranks, pad_sequences, texts_to_ranks
+
+
+class DataError(ValueError):
+    """A data file or folder that cannot be read as the form it claims to be."""
+
+
+def load_aclimdb(path):
+    """Read an ``aclImdb/`` folder: returns ``((texts_train, y_train), (texts_test, y_test))``, labels 1 = pos.
+
+    Files are read in sorted order, so the result does not depend on the file system. Raises DataError for a missing
+    folder or a file that is not UTF-8.
+    """
+    splits = []
+    for split in ("train", "test"):
+        texts, labels = [], []
+        for label, polarity in ((1, "pos"), (0, "neg")):
+            folder = os.path.join(path, split, polarity)
+            if not os.path.isdir(folder):
+                raise DataError(f"{path!r} is not an aclImdb folder: {folder!r} is missing")
+            for name in sorted(os.listdir(folder)):
+                if not name.endswith(".txt"):
+                    continue
+                file = os.path.join(folder, name)
+                try:
+                    with open(file, encoding="utf-8") as f:
+                        texts.append(f.read())
+                except UnicodeDecodeError as error:
+                    raise DataError(f"{file!r} is not UTF-8 text: {error}") from None
+                labels.append(label)
+        splits.append((texts, np.array(labels, dtype=np.int64)))
+    return tuple(splits)
+
+
+def load_imdb_npz(path, allow_pickle=False):
+    """Read Keras's ``imdb.npz``: returns ``((ranks_train, y_train), (ranks_test, y_test))`` (lists of word ranks).
+
+    Refuses with a ValueError unless ``allow_pickle=True``: the file's object arrays can only be read by unpickling,
+    which executes whatever the file contains. Pass it only for a file from a source you trust. Raises DataError for a
+    file that is not such an npz.
+    """
+    if not allow_pickle:
+        raise ValueError(
+            f"{path!r}: imdb.npz stores Python object arrays, which NumPy reads by unpickling them, and unpickling "
+            "a file can execute arbitrary code hidden in it. Load it only if you trust where it came from, by "
+            "passing allow_pickle=True (or --allow-pickle to the scripts). The aclImdb/ folder needs no such trust.")
+    try:
+        with np.load(path, allow_pickle=True) as f:
+            arrays = {k: f[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+    except KeyError as error:
+        raise DataError(f"{path!r} is not an imdb.npz file: missing array {error}") from None
+    except (OSError, ValueError, EOFError) as error:
+        raise DataError(f"{path!r} could not be read as an .npz file: {error}") from None
+    return tuple((list(map(list, arrays[f"x_{s}"])), np.asarray(arrays[f"y_{s}"], dtype=np.int64))
+                 for s in ("train", "test"))
+
+
+def load_imdb(path, num_words=None, skip_top=0, index_from=3, allow_pickle=False):
+    """IMDB as Keras's ``imdb.load_data`` encodes it, from an ``aclImdb/`` folder or an ``imdb.npz`` file.
+
+    Returns ``((x_train, y_train), (x_test, y_test))`` with lists of id lists. For the folder, the word ranks come
+    from the training texts.
+    """
+    if os.path.isdir(path):
+        (texts_train, y_train), (texts_test, y_test) = load_aclimdb(path)
+        word_index = build_word_index(texts_train)
+        ranks_train = texts_to_ranks(texts_train, word_index, index_from)
+        ranks_test = texts_to_ranks(texts_test, word_index, index_from)
+    elif os.path.isfile(path):
+        (ranks_train, y_train), (ranks_test, y_test) = load_imdb_npz(path, allow_pickle=allow_pickle)
+    else:
+        raise DataError(f"{path!r} is neither an aclImdb/ folder nor an imdb.npz file")
+    encode = lambda ranks: encode_ranks(ranks, num_words, skip_top, index_from)  # noqa: E731
+    return (encode(ranks_train), y_train), (encode(ranks_test), y_test)
+
+
+def split_train_val(x, y, n_val, rng):
+    """A stratified split: ``n_val`` samples for validation with the class proportions of ``y``; seeded by ``rng``."""
+    y = np.asarray(y)
+    val_idx = []
+    for label in np.unique(y):
+        members = rng.permutation(np.flatnonzero(y == label))
+        val_idx.extend(members[:int(round(n_val * len(members) / len(y)))])
+    val_mask = np.zeros(len(y), dtype=bool)
+    val_mask[val_idx] = True
+    train = rng.permutation(np.flatnonzero(~val_mask))
+    val = rng.permutation(np.flatnonzero(val_mask))
+    pick = lambda idx: [x[i] for i in idx]  # noqa: E731
+    return pick(train), y[train], pick(val), y[val]
+
+
+def load_imdb_book(path, num_words=100, skip_top=20, maxlen=100, n_val=5000, random_state=42, allow_pickle=False):
+    """The textbook's IMDB preparation in one call; returns ``x_train, y_train, x_val, y_val``.
+
+    From the 25,000 training reviews: Keras's encoding with ``num_words=100, skip_top=20``; the reserved ids 0, 1 and
+    2 (padding, start, out of vocabulary) dropped; a stratified, seeded 20,000 / 5,000 train/validation split;
+    sequences padded (and cut) at the front to ``maxlen=100``. The ids lie in [0, num_words), so the one-hot width is
+    ``num_words`` (padding is id 0). Pass the ids to ``RecurrentNetwork`` as they are.
+    """
+    (x_all, y_all), _ = load_imdb(path, num_words=num_words, skip_top=skip_top, allow_pickle=allow_pickle)
+    x_all = [[w for w in seq if w > OOV] for seq in x_all]
+    x_train, y_train, x_val, y_val = split_train_val(x_all, y_all, n_val, np.random.default_rng(random_state))
+    return pad_sequences(x_train, maxlen), y_train, pad_sequences(x_val, maxlen), y_val

@@ -1,0 +1,151 @@
+"""The layer contract every numpy_rnn layer follows.
+
+- ``forward(x)`` returns the output and keeps in ``self.cache`` what ``backward`` needs.
+- ``backward(dout)`` returns the gradient w.r.t. the input and stores the parameter gradients in ``self.grads``, a dict
+  with the same keys and shapes as ``self.params``. It never writes to ``dout``.
+- Parameters are created by ``build(input_dim, rng)`` the first time the input size is known, from a
+  ``np.random.Generator``: the model's, or one made from the layer's own ``random_state``.
+
+Optimizers only ever see ``(params, grads)`` pairs, so they never need to know what a layer is.
+"""
+import numpy as np
+
+from ..initializers import make_initializer
+
+
+def check_positive_int(value, name, allow_none=False):
+    """Raise a ValueError/TypeError naming ``name`` unless ``value`` is a positive int (or None when allowed)."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        expected = "a positive integer or None" if allow_none else "a positive integer"
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+class Layer:
+    """Base class: parameter bookkeeping, building, weights in and out, and the cache check."""
+
+    def __init__(self, input_dim=None, input_shape=None, dtype=np.float64, random_state=None, initializer="numpy",
+                 name=None):
+        if input_shape is not None:
+            input_shape = tuple(input_shape)
+            if input_dim is None and len(input_shape) > 0:
+                input_dim = input_shape[-1]
+        self.input_dim = check_positive_int(input_dim, "input_dim", allow_none=True)
+        self.input_shape = input_shape
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+        self.random_state = random_state
+        self.initializer = initializer
+        self.name = name or type(self).__name__.lower()
+        self.params = {}
+        self.grads = {}
+        self.cache = None
+        self.built = False
+
+    # -- building -------------------------------------------------------------------------------------------------
+    def build(self, input_dim, rng=None):
+        """Create the parameters for inputs with ``input_dim`` features, drawing from ``rng``."""
+        input_dim = check_positive_int(input_dim, "input_dim")
+        if self.input_dim is not None and self.input_dim != input_dim:
+            raise ValueError(f"{self.name}: input_dim was set to {self.input_dim}, got inputs with {input_dim}")
+        self.input_dim = input_dim
+        if rng is None:
+            rng = np.random.default_rng(self.random_state)
+        self.params = {name: np.ascontiguousarray(value, dtype=self.dtype)
+                       for name, value in self._init_params(input_dim, rng).items()}
+        self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
+        self.built = True
+
+    def _init_params(self, input_dim, rng):
+        return {}
+
+    def _init(self, name):
+        """An initializer by name, of the kind (numpy or tensorflow) this layer was asked for."""
+        return make_initializer(self.initializer, name)
+
+    # -- shapes and weights ---------------------------------------------------------------------------------------
+    def output_shape(self, input_shape):
+        """Output shape, without the batch axis, for an input of ``input_shape`` (without the batch axis)."""
+        return tuple(input_shape)
+
+    def count_params(self):
+        return int(sum(p.size for p in self.params.values()))
+
+    def get_weights(self):
+        """The parameters as a list of arrays, in the order and shapes Keras uses for the same layer."""
+        return [p.copy() for p in self.params.values()]
+
+    def set_weights(self, weights):
+        """Load a list of arrays as returned by ``get_weights`` (or Keras's ``layer.get_weights()``).
+
+        Raises ValueError, and changes nothing, when the number of arrays or a shape does not match.
+        """
+        self._assign(self._params_from_weights(list(weights)))
+
+    def _params_from_weights(self, weights):
+        if not self.built:
+            raise ValueError(f"{self.name}: build the layer (or call it once) before set_weights")
+        if len(weights) != len(self.params):
+            raise ValueError(f"{self.name}: set_weights expects {len(self.params)} arrays "
+                             f"({', '.join(self.params)}), got {len(weights)}")
+        return dict(zip(self.params, weights))
+
+    def _assign(self, new_params):
+        """Check every array against the current shapes first, then copy them in: all or nothing."""
+        checked = {}
+        for name, value in new_params.items():
+            value = np.asarray(value)
+            if value.shape != self.params[name].shape:
+                raise ValueError(f"{self.name}: weight {name!r} must have shape {self.params[name].shape}, "
+                                 f"got {value.shape}")
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"{self.name}: weight {name!r} contains NaN or infinite values")
+            checked[name] = value
+        for name, value in checked.items():
+            self.params[name][...] = value
+
+    def _check_input(self, x, ndim):
+        """Validate ``x`` as dense input of rank ``ndim`` (last axis: features) or as token ids of rank ``ndim - 1``.
+
+        Returns the array, float input cast to the layer's dtype. Raises TypeError for non-numeric arrays and
+        ValueError for the wrong rank, an empty array, NaN/inf, or features/ids that do not fit ``input_dim``.
+        """
+        x = np.asarray(x)
+        if x.dtype.kind in "iu":
+            if x.ndim != ndim - 1:
+                raise ValueError(f"{self.name}: token ids x must have {ndim - 1} dimensions, got shape {x.shape}")
+            if x.size == 0:
+                raise ValueError(f"{self.name}: x is empty (shape {x.shape})")
+            if self.input_dim is None:
+                raise ValueError(f"{self.name}: token-id input needs input_dim (the vocabulary size)")
+            low, high = int(x.min()), int(x.max())
+            if low < 0 or high >= self.input_dim:
+                raise ValueError(f"{self.name}: token ids in x must lie in [0, {self.input_dim - 1}] "
+                                 f"(input_dim={self.input_dim}), got values from {low} to {high}")
+            return x
+        if x.dtype.kind not in "fb":
+            raise TypeError(f"{self.name}: x must be a float array or integer token ids, got dtype {x.dtype}")
+        if x.ndim != ndim:
+            raise ValueError(f"{self.name}: x must have {ndim} dimensions, got shape {x.shape}")
+        if x.size == 0:
+            raise ValueError(f"{self.name}: x is empty (shape {x.shape})")
+        if self.input_dim is not None and x.shape[-1] != self.input_dim:
+            raise ValueError(f"{self.name}: x must have {self.input_dim} features on its last axis, "
+                             f"got shape {x.shape}")
+        x = x.astype(self.dtype, copy=False)
+        if not np.all(np.isfinite(x)):
+            raise ValueError(f"{self.name}: x contains NaN or infinite values")
+        return x
+
+    def _require_cache(self):
+        if self.cache is None:
+            raise RuntimeError(f"{self.name}: backward called before forward (there is nothing to differentiate)")
+        return self.cache
+
+    def __repr__(self):
+        return f"{type(self).__name__}(name={self.name!r})"

@@ -1,0 +1,185 @@
+"""The time loop shared by SimpleRNN, LSTM, GRU and the layer-normalized RNN.
+
+A recurrent layer is a *cell* (the math of one time step, in the layer's own file) run over time by this class. The
+cell's pre-activations always have the same two parts:
+
+    a_t = X_t + R_t,   X_t = x_t W_x + b      (from the input: no dependence on the previous step)
+                       R_t = h_{t-1} W_h       (from the previous hidden state)
+
+so the loop is split accordingly (see "Speed without obscurity" in the design notes):
+
+- before the loop, ``X`` for *all* steps is one matrix product (one row gather for token ids);
+- inside the loop, only ``R_t = h_{t-1} W_h`` and the cell's elementwise math, which need the previous step;
+- after the loop, the weight gradients are one product each over all steps at once:
+      dW_x = sum_t x_t^T dX_t,   dW_h = sum_t h_{t-1}^T dR_t,   db = sum_t dX_t.
+
+Shapes (B batch, T steps, F input features, H units, G = gates * H):
+
+    x            (B, T, F) floats, or (B, T) integer token ids (read as one-hot rows of width F = input_dim)
+    W_x (F, G)   W_h (H, G)   b (G,)
+    X, dX, dR    (T, B, G)    time-major, so each step's block is contiguous
+    states       one (T + 1, B, H) buffer per state (h, and c for the LSTM); index 0 is the initial state
+    output       (B, T, H) with return_sequences, else (B, H) = h_T;  with return_state, [output, h_T (, c_T)]
+
+Truncated backpropagation through time (``bptt_steps = k``): the gradient does not cross from step T-k into step
+T-k+1. That is the exact gradient of the loss in which the state h_{T-k} (and c_{T-k}) is held constant. When only the
+last output is used, the steps before T-k get no gradient at all, so the backward loop stops there. With ``k >= T``
+or ``None`` this is full BPTT, and the gradient also reaches an ``initial_state`` that was passed in.
+
+Stateful layers keep their final states and start the next call from them, as constants (no gradient crosses the
+call boundary): consecutive windows of long streams are then trained with truncated BPTT, as in the textbooks.
+"""
+import numpy as np
+
+from .base import Layer, check_positive_int
+from .projection import is_token_ids, project, project_backward
+
+
+class Recurrent(Layer):
+    """Base class for recurrent layers. Subclasses set ``gates`` and ``state_names`` and write the cell:
+
+    - ``_init_params(input_dim, rng)`` -> dict with at least ``W_x``, ``W_h``, ``b``;
+    - ``step_forward(X_t, R_t, prev)`` -> ``(new_states, cache_t)``, with ``prev`` and ``new_states`` lists of
+      ``(B, H)`` arrays in ``state_names`` order;
+    - ``step_backward(dstates, cache_t, prev)`` -> ``(dX_t, dR_t, dprev_direct)``: the gradients of the step's two
+      pre-activation parts, and of the previous states along paths that do not go through ``R_t`` (the LSTM's cell
+      state, the GRU's update gate). The loop adds ``dR_t W_h^T`` to the first of them.
+
+    A cell whose recurrent bias is separate (the GRU) has a parameter ``b_h`` added to ``R_t``.
+    """
+
+    gates = 1
+    state_names = ("h",)
+
+    def __init__(self, units, return_sequences=False, return_state=False, stateful=False, bptt_steps=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.units = check_positive_int(units, "units")
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.stateful = bool(stateful)
+        self.bptt_steps = check_positive_int(bptt_steps, "bptt_steps", allow_none=True)
+        self.states = None  # the carried state of a stateful layer
+        self.hidden_states = None  # (T + 1, B, H) after a forward pass: h_0 ... h_T
+        self.initial_state_grads = None
+
+    def output_shape(self, input_shape):
+        steps = input_shape[0] if len(input_shape) else None
+        out = (steps, self.units) if self.return_sequences else (self.units,)
+        return out
+
+    def reset_states(self):
+        """Forget the carried state of a stateful layer: the next call starts from zeros."""
+        self.states = None
+
+    # -- forward ----------------------------------------------------------------------------------------------------
+    def forward(self, x, initial_state=None):
+        """Run the layer over ``x`` (B, T, F) or token ids (B, T). See the module docstring for shapes."""
+        x = self._check_input(x, ndim=3)
+        if not self.built:
+            self.build(x.shape[-1])
+        B, T = x.shape[:2]
+        prev0 = self._initial_states(B, initial_state)
+        W_h, b_h = self.params["W_h"], self.params.get("b_h")
+
+        # Time-major copy of the inputs, so that x_t is a contiguous (B, F) block; ids stay ids.
+        x_tm = np.ascontiguousarray(x.swapaxes(0, 1))
+        X = project(x_tm, self.params["W_x"]) + self.params["b"]  # (T, B, G): all steps at once
+        states = [np.empty((T + 1, B, self.units), dtype=self.dtype) for _ in self.state_names]
+        for buffer, s0 in zip(states, prev0):
+            buffer[0] = s0
+        caches = [None] * T
+        for t in range(T):
+            prev = [buffer[t] for buffer in states]
+            R_t = prev[0] @ W_h if b_h is None else prev[0] @ W_h + b_h
+            new, caches[t] = self.step_forward(X[t], R_t, prev)
+            for buffer, value in zip(states, new):
+                buffer[t + 1] = value
+
+        self.cache = (x_tm, states, caches, B)
+        self.hidden_states = states[0]
+        if self.stateful:
+            self.states = [buffer[T].copy() for buffer in states]
+        out = states[0][1:].swapaxes(0, 1) if self.return_sequences else states[0][T]
+        if self.return_state:
+            return [out] + [buffer[T] for buffer in states]
+        return out
+
+    def _initial_states(self, B, initial_state):
+        shape = (B, self.units)
+        if initial_state is not None:
+            given = [initial_state] if isinstance(initial_state, np.ndarray) else list(initial_state)
+            if len(given) != len(self.state_names):
+                raise ValueError(f"{self.name}: initial_state must hold {len(self.state_names)} array(s) "
+                                 f"({', '.join(self.state_names)}), got {len(given)}")
+            checked = []
+            for name, s in zip(self.state_names, given):
+                s = np.asarray(s, dtype=self.dtype)
+                if s.shape != shape:
+                    raise ValueError(f"{self.name}: initial state {name} must have shape {shape}, got {s.shape}")
+                checked.append(s)
+            return checked
+        if self.stateful and self.states is not None:
+            if self.states[0].shape[0] != B:
+                raise ValueError(f"{self.name}: a stateful layer keeps the batch size it started with "
+                                 f"({self.states[0].shape[0]}), got a batch of {B}; call reset_states() first")
+            return self.states
+        return [np.zeros(shape, dtype=self.dtype) for _ in self.state_names]
+
+    # -- backward ---------------------------------------------------------------------------------------------------
+    def backward(self, dout):
+        """Gradients of the loss w.r.t. the input (B, T, F), or None for token ids.
+
+        ``dout`` has the output's shape; with ``return_state`` it is a list ``[doutput, dh_T (, dc_T)]`` whose entries
+        may be None. Parameter gradients go to ``self.grads``, initial-state gradients to ``initial_state_grads``
+        (None when truncation cut them off).
+        """
+        x_tm, states, caches, B = self._require_cache()
+        T = len(caches)
+        H = self.units
+        W_h = self.params["W_h"]
+        if self.return_state:
+            dout, *dfinal = dout
+        else:
+            dfinal = [None] * len(self.state_names)
+        dh_seq = None
+        dnext = [np.zeros((B, H), dtype=self.dtype) if d is None else np.asarray(d, dtype=self.dtype)
+                 for d in dfinal]
+        if dout is not None:
+            dout = np.asarray(dout, dtype=self.dtype)
+            if self.return_sequences:
+                dh_seq = dout.swapaxes(0, 1)  # (T, B, H), a view: never written to
+            else:
+                dnext[0] = dnext[0] + dout
+
+        self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
+        dX = np.zeros((T, B, self.gates * H), dtype=self.dtype)
+        dR = np.zeros_like(dX) if "b_h" in self.params else dX  # the same array when R_t and X_t enter alike
+        cut = T - self.bptt_steps if self.bptt_steps is not None and self.bptt_steps < T else -1
+        first = 0
+        for t in range(T - 1, -1, -1):
+            if dh_seq is not None:
+                dnext[0] = dnext[0] + dh_seq[t]
+            prev = [buffer[t] for buffer in states]
+            dX_t, dR_t, dprev = self.step_backward(dnext, caches[t], prev)
+            dX[t] = dX_t
+            if dR is not dX:
+                dR[t] = dR_t
+            if t == cut:  # h_{T-k} is held constant: nothing flows into step T-k from here
+                if dh_seq is None:
+                    first = t
+                    break
+                dnext = [np.zeros((B, H), dtype=self.dtype) for _ in self.state_names]
+            else:
+                dnext = [dR_t @ W_h.T + dprev[0]] + list(dprev[1:])
+
+        # Weight gradients for all steps at once (only the steps the gradient reached are non-zero).
+        steps = slice(first, T)
+        self.grads["W_h"] += np.tensordot(states[0][steps], dR[steps], axes=([0, 1], [0, 1]))
+        if "b_h" in self.params:
+            self.grads["b_h"] += dR[steps].sum(axis=(0, 1))
+        self.grads["b"] += dX[steps].sum(axis=(0, 1))
+        dW_x, dx_tm = project_backward(x_tm, dX, self.params["W_x"])
+        self.grads["W_x"] += dW_x
+        self.initial_state_grads = None if cut >= 0 else dnext
+        return None if dx_tm is None else dx_tm.swapaxes(0, 1)

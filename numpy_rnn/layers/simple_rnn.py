@@ -1,0 +1,63 @@
+"""SimpleRNN: the Elman recurrent layer, h_t = tanh(x_t W_x + h_{t-1} W_h + b).
+
+Forward, one step (B batch, F features, H units):
+
+    a_t = X_t + R_t                    X_t = x_t W_x + b    (B, H)    R_t = h_{t-1} W_h    (B, H)
+    h_t = tanh(a_t)                                                   (B, H)
+
+Backward, the same step in reverse, given dh_t (the gradient arriving at h_t from the output and from step t+1):
+
+    da_t = dh_t * (1 - h_t^2)          tanh'(a) = 1 - tanh(a)^2, so the cached h_t is all we need
+    dX_t = dR_t = da_t
+    dh_{t-1} = da_t W_h^T              (added by the time loop in recurrent.py)
+
+The transpose in the last line is the one the textbook's listing leaves out (it writes ``err @ w1h``); the gradient
+checks in tests/ show that the omission is caught.
+
+Parameters, in Keras's order and shapes: ``W_x`` = kernel (F, H), ``W_h`` = recurrent_kernel (H, H), ``b`` = bias (H,).
+PyTorch's ``nn.RNN`` stores the transposes and two biases: weight_ih_l0 = W_x^T, weight_hh_l0 = W_h^T,
+bias_ih_l0 + bias_hh_l0 = b (see ``to_torch`` / ``from_torch``).
+"""
+import numpy as np
+
+from .recurrent import Recurrent
+
+
+class SimpleRNN(Recurrent):
+    """Fully connected tanh recurrent layer. See the module docstring for the equations and shapes.
+
+    Arguments: ``units``; ``return_sequences`` (output every h_t, (B, T, H)) or only h_T (B, H); ``return_state``
+    (also return h_T); ``stateful`` (carry h_T into the next call; ``reset_states()`` forgets it); ``bptt_steps``
+    (truncate backpropagation to the last k steps, None for full BPTT); ``input_dim`` / ``input_shape``;
+    ``dtype``; ``random_state``; ``initializer`` ("numpy" or "tensorflow").
+    Raises ValueError/TypeError for invalid arguments and for input of the wrong rank, size or values.
+    """
+
+    gates = 1
+    state_names = ("h",)
+
+    def _init_params(self, input_dim, rng):
+        H = self.units
+        return {"W_x": self._init("glorot_uniform")((input_dim, H), rng, self.dtype),
+                "W_h": self._init("orthogonal")((H, H), rng, self.dtype),
+                "b": np.zeros(H, dtype=self.dtype)}
+
+    def step_forward(self, X_t, R_t, prev):
+        h_t = np.tanh(X_t + R_t)
+        return [h_t], h_t
+
+    def step_backward(self, dstates, h_t, prev):
+        da_t = dstates[0] * (1 - h_t * h_t)
+        return da_t, da_t, [0]
+
+    # -- PyTorch layout -------------------------------------------------------------------------------------------
+    def to_torch(self):
+        """Parameters under ``nn.RNN``'s names (float arrays; the whole bias goes to ``bias_ih_l0``)."""
+        p = self.params
+        return {"weight_ih_l0": p["W_x"].T.copy(), "weight_hh_l0": p["W_h"].T.copy(),
+                "bias_ih_l0": p["b"].copy(), "bias_hh_l0": np.zeros_like(p["b"])}
+
+    def from_torch(self, state):
+        """Load ``nn.RNN`` parameters (a dict of arrays with its names); the two biases are summed."""
+        self._assign({"W_x": np.asarray(state["weight_ih_l0"]).T, "W_h": np.asarray(state["weight_hh_l0"]).T,
+                      "b": np.asarray(state["bias_ih_l0"]) + np.asarray(state["bias_hh_l0"])})

@@ -1,0 +1,304 @@
+"""RecurrentNetwork: the textbook's one-layer recurrent classifier, with the textbook's API.
+
+The model, for a minibatch of B sequences of T steps with F features (one-hot words), H = n_cells:
+
+    h_0 = 0
+    h_t = tanh(x_t W_1x + h_{t-1} W_1h + b_1)      x_t (B, F)   W_1x (F, H)   W_1h (H, H)   b_1 (H,)   h_t (B, H)
+    z   = h_T W_2 + b_2                            W_2 (H, 1)   b_2 (1,)     z (B, 1)
+    a   = sigmoid(z)                               the probability of the positive class
+    L   = mean over the batch of -[y log a + (1 - y) log(1 - a)]
+
+Backward (truncated BPTT over the last k = bptt_steps steps; see layers/recurrent.py):
+
+    dz   = (a - y) / B                            the book's ``err = -(y - a)``, divided by the batch size
+    dW_2 = h_T^T dz,   db_2 = sum dz,   dh_T = dz W_2^T
+    for t = T, T-1, ..., T-k+1:
+        da_t = dh_t * (1 - h_t^2)
+        dW_1x += x_t^T da_t,   dW_1h += h_{t-1}^T da_t,   db_1 += sum da_t
+        dh_{t-1} = da_t W_1h^T                    (the book writes ``err @ w1h``: the transpose is missing)
+
+The recurrent layer is ``layers.SimpleRNN`` and the output layer ``layers.Dense``: this class is the book's API over
+them, so the SimpleRNN math has one home. ``w1h``, ``w1x``, ``b1``, ``w2``, ``b2`` are those layers' arrays.
+
+What differs from the book, and why:
+
+1. The backward pass uses ``W_1h`` transposed, as the chain rule requires (see above). The book's version only agrees
+   with the true gradient when W_1h happens to be symmetric; tests/test_network.py shows the gradient check failing
+   on exactly that mistake.
+2. Truncation is a parameter, ``bptt_steps`` (the book's 10 by default; None for full BPTT), not a literal 10.
+3. ``fit`` works without validation data.
+4. No ``np.random.seed``: ``random_state`` seeds this model's own ``np.random.Generator``, which draws the weights
+   and shuffles the batches. Two fits with the same ``random_state`` give identical weights and losses.
+5. Initializers are written in NumPy (orthogonal for W_1h, Glorot uniform for W_1x and W_2); the book's TensorFlow
+   initializers are available with ``initializer="tensorflow"`` when TensorFlow is installed.
+6. Sigmoid and the log-loss are computed from the logit in forms that cannot overflow, instead of clipping.
+7. Token ids (B, T) are accepted as well as one-hot arrays (B, T, F), with identical results; with ids the one-hot
+   array is never built (see layers/projection.py).
+8. Inputs are checked: a clear ValueError/TypeError names the argument, and the model is left as it was.
+9. ``predict`` returns a 1-D array of 0/1 labels and ``predict_proba`` the probabilities; a fit starts from new
+   weights and new ``losses`` / ``val_losses`` lists (the book's appended to the old lists).
+10. ``verbose`` controls a progress bar and a per-epoch line with the loss (and val loss and accuracy).
+"""
+import numpy as np
+
+from .activations import sigmoid
+from .layers.base import check_positive_int
+from .layers.dense import Dense
+from .layers.simple_rnn import SimpleRNN
+from .losses import binary_crossentropy_from_logits
+from .progress import EpochProgress
+
+
+class NotFittedError(ValueError):
+    """Raised when a model is used for prediction before it was fitted."""
+
+
+def _check_positive_number(value, name):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a positive number, got {value!r}")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+class RecurrentNetwork:
+    """The textbook's recurrent classifier. See the module docstring for the model and what differs from the book.
+
+    ``RecurrentNetwork(n_cells=10, batch_size=32, learning_rate=0.1, bptt_steps=10, n_features=None,
+    random_state=None, initializer="numpy", dtype=np.float64, verbose=1)``
+
+    ``n_features`` is the width of the one-hot input (the vocabulary size). It is read from one-hot data; for token
+    ids it defaults to the largest id in the training data plus one.
+
+    Raises ValueError/TypeError for invalid arguments.
+    """
+
+    def __init__(self, n_cells=10, batch_size=32, learning_rate=0.1, bptt_steps=10, n_features=None,
+                 random_state=None, initializer="numpy", dtype=np.float64, verbose=1):
+        self.n_cells = check_positive_int(n_cells, "n_cells")
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.lr = _check_positive_number(learning_rate, "learning_rate")
+        self.bptt_steps = check_positive_int(bptt_steps, "bptt_steps", allow_none=True)
+        self.n_features = check_positive_int(n_features, "n_features", allow_none=True)
+        if initializer not in ("numpy", "tensorflow"):
+            raise ValueError(f'initializer must be "numpy" or "tensorflow", got {initializer!r}')
+        self.initializer = initializer
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+        if verbose not in (0, 1, 2, False, True):
+            raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+        self.verbose = int(verbose)
+        self.random_state = random_state
+        self._rng = np.random.default_rng(random_state)
+        self.losses = []
+        self.val_losses = []
+        self.val_scores = []
+        self._rnn = None
+        self._dense = None
+        self._last_loss = None
+
+    # -- the book's weights, stored in the two layers ----------------------------------------------------------------
+    def _param(layer_attr, key):
+        def get(self):
+            layer = getattr(self, layer_attr)
+            return None if layer is None else layer.params[key]
+
+        def set(self, value):
+            layer = getattr(self, layer_attr)
+            if layer is None:
+                raise NotFittedError("call init_weights(n_features, n_classes) or fit before setting weights")
+            value = np.asarray(value, dtype=self.dtype)
+            if value.shape != layer.params[key].shape:
+                raise ValueError(f"shape must be {layer.params[key].shape}, got {value.shape}")
+            layer.params[key] = value
+
+        return property(get, set)
+
+    w1h = _param("_rnn", "W_h")
+    w1x = _param("_rnn", "W_x")
+    b1 = _param("_rnn", "b")
+    w2 = _param("_dense", "W")
+    b2 = _param("_dense", "b")
+    del _param
+
+    @property
+    def h(self):
+        """Hidden states of the last ``forpass``, (T + 1, B, H); ``h[0]`` is the zero initial state."""
+        return None if self._rnn is None else self._rnn.hidden_states
+
+    # -- the book's methods ------------------------------------------------------------------------------------------
+    def init_weights(self, n_features, n_classes):
+        """Create W_1x (F, H) and W_2 (H, n_classes) by Glorot uniform, W_1h (H, H) orthogonal, zero biases."""
+        n_features = check_positive_int(n_features, "n_features")
+        n_classes = check_positive_int(n_classes, "n_classes")
+        layer_args = dict(dtype=self.dtype, initializer=self.initializer)
+        rnn = SimpleRNN(self.n_cells, bptt_steps=self.bptt_steps, **layer_args)
+        dense = Dense(n_classes, **layer_args)
+        rnn.build(n_features, self._rng)
+        dense.build(self.n_cells, self._rng)
+        self._rnn, self._dense = rnn, dense
+
+    def forpass(self, x):
+        """Forward pass over a batch: the logits z (B, n_classes). Keeps the hidden states in ``self.h``."""
+        self._require_fitted()
+        return self._dense.forward(self._rnn.forward(x))
+
+    def backprop(self, x, err):
+        """Gradients of the mean loss after ``forpass(x)``, given ``err = a - y`` (B, 1).
+
+        Returns ``(w1h_grad, w1x_grad, b1_grad, w2_grad, b2_grad)``.
+        """
+        m = len(x)
+        dh_T = self._dense.backward(np.asarray(err) / m, through_activation=False)
+        self._rnn.backward(dh_T)
+        g_rnn, g_dense = self._rnn.grads, self._dense.grads
+        return g_rnn["W_h"], g_rnn["W_x"], g_rnn["b"], g_dense["W"], g_dense["b"]
+
+    def sigmoid(self, z):
+        return sigmoid(z)
+
+    def training(self, x, y):
+        """One SGD step on a batch; returns the activations a (B, 1)."""
+        z = self.forpass(x)
+        a = self.sigmoid(z)
+        err = -(y - a)
+        w1h_grad, w1x_grad, b1_grad, w2_grad, b2_grad = self.backprop(x, err)
+        self.w1h -= self.lr * w1h_grad
+        self.w1x -= self.lr * w1x_grad
+        self.b1 -= self.lr * b1_grad
+        self.w2 -= self.lr * w2_grad
+        self.b2 -= self.lr * b2_grad
+        self._last_loss, _ = binary_crossentropy_from_logits(y, z)
+        return a
+
+    def gen_batch(self, x, y):
+        """Yield shuffled minibatches ``(x_batch, y_batch)``; the last one may be smaller.
+
+        Only the indices are shuffled: each batch is gathered on its own, so the data set is never copied whole.
+        """
+        order = self._rng.permutation(len(x))
+        for start in range(0, len(x), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            yield x[idx], y[idx]
+
+    def fit(self, x, y, epochs=100, x_val=None, y_val=None):
+        """Train from new weights for ``epochs`` epochs of minibatch SGD; returns self.
+
+        ``x``: one-hot (N, T, F) or token ids (N, T); ``y``: N labels in {0, 1}. Validation data is optional.
+        Raises ValueError/TypeError, before anything is changed, for invalid input.
+        """
+        epochs = check_positive_int(epochs, "epochs")
+        if (x_val is None) != (y_val is None):
+            raise ValueError("x_val and y_val must be given together")
+        n_features = self.n_features or self._infer_n_features(x, x_val) or 0
+        x, y = self._check_xy(x, y, "x", "y", n_features)
+        if x_val is not None:
+            x_val, y_val = self._check_xy(x_val, y_val, "x_val", "y_val", n_features)
+
+        self._rng = np.random.default_rng(self.random_state)
+        self.init_weights(n_features, 1)
+        self.losses, self.val_losses, self.val_scores = [], [], []
+        n_batches = -(-len(x) // self.batch_size)
+        for epoch in range(epochs):
+            progress = EpochProgress(epoch, epochs, n_batches, self.verbose)
+            batch_losses = []
+            for x_batch, y_batch in self.gen_batch(x, y):
+                self.training(x_batch, y_batch)
+                batch_losses.append(self._last_loss)
+                progress.update()
+            self.losses.append(float(np.mean(batch_losses)))
+            metrics = {"loss": self.losses[-1]}
+            if x_val is not None:
+                self.update_val_loss(x_val, y_val)
+                metrics.update(val_loss=self.val_losses[-1], val_accuracy=self.val_scores[-1])
+            progress.finish(metrics)
+        return self
+
+    def update_val_loss(self, x_val, y_val):
+        """Append the validation loss (and accuracy, to ``val_scores``) of the current weights."""
+        x_val, y_val = self._check_xy(x_val, y_val, "x_val", "y_val", self._rnn.input_dim if self._rnn else None)
+        z = self._logits(x_val)
+        val_loss, _ = binary_crossentropy_from_logits(y_val, z)
+        self.val_losses.append(val_loss)
+        self.val_scores.append(float(np.mean((z > 0) == y_val)))
+
+    def predict(self, x):
+        """0/1 labels, shape (N,)."""
+        return (self._logits(self._check_x(x, "x")) > 0).astype(int).ravel()
+
+    def predict_proba(self, x):
+        """Probability of the positive class, shape (N,)."""
+        return self.sigmoid(self._logits(self._check_x(x, "x"))).ravel()
+
+    def score(self, x, y):
+        """Accuracy on ``(x, y)``."""
+        x, y = self._check_xy(x, y, "x", "y", self._rnn.input_dim if self._rnn else None)
+        return float(np.mean((self._logits(x) > 0) == y))
+
+    # -- helpers -------------------------------------------------------------------------------------------------------
+    def _logits(self, x, chunk=1024):
+        """Logits in chunks, so that predicting on a large set does not hold all its hidden states at once."""
+        return np.concatenate([self.forpass(x[i:i + chunk]) for i in range(0, len(x), chunk)])
+
+    def _require_fitted(self):
+        if self._rnn is None:
+            raise NotFittedError("this RecurrentNetwork is not fitted yet: call fit(x, y) first")
+
+    def _infer_n_features(self, *xs):
+        widths = []
+        for x in xs:
+            if x is None:
+                continue
+            x = np.asarray(x)
+            if np.issubdtype(x.dtype, np.integer) and x.size:
+                widths.append(int(x.max()) + 1)
+            elif x.ndim == 3:
+                widths.append(x.shape[2])
+        return max(widths) if widths else None
+
+    def _check_x(self, x, name, n_features=None):
+        """Validate x as one-hot/dense (N, T, F) floats or token ids (N, T); returns an array."""
+        if n_features is None:
+            self._require_fitted()
+            n_features = self._rnn.input_dim
+        x = np.asarray(x)
+        if x.dtype.kind in "iu":
+            if x.ndim != 2:
+                raise ValueError(f"{name} of token ids must have shape (samples, steps), got shape {x.shape}")
+        elif x.dtype.kind in "fb":
+            if x.ndim != 3:
+                raise ValueError(f"{name} must have shape (samples, steps, features) for one-hot input or "
+                                 f"(samples, steps) for integer token ids, got shape {x.shape}")
+            if x.shape[2] != n_features:
+                raise ValueError(f"{name} must have {n_features} features on its last axis, got shape {x.shape}")
+        else:
+            raise TypeError(f"{name} must be a float (one-hot) array or an integer array of token ids, "
+                            f"got dtype {x.dtype}")
+        if x.size == 0:
+            raise ValueError(f"{name} is empty (shape {x.shape})")
+        if x.dtype.kind in "iu":
+            low, high = int(x.min()), int(x.max())
+            if low < 0 or high >= n_features:
+                raise ValueError(f"token ids in {name} must lie in [0, {n_features - 1}] (n_features={n_features}),"
+                                 f" got values from {low} to {high}")
+        else:
+            x = x.astype(self.dtype, copy=False)
+            if not np.all(np.isfinite(x)):
+                raise ValueError(f"{name} contains NaN or infinite values")
+        return x
+
+    def _check_xy(self, x, y, x_name, y_name, n_features):
+        x = self._check_x(x, x_name, n_features)
+        y = np.asarray(y)
+        if y.dtype.kind not in "biuf":
+            raise TypeError(f"{y_name} must hold numeric 0/1 labels, got dtype {y.dtype}")
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            raise ValueError(f"{y_name} must have shape (samples,) or (samples, 1), got shape {y.shape}")
+        if len(y) != len(x):
+            raise ValueError(f"{x_name} has {len(x)} samples but {y_name} has {len(y)}")
+        if not np.all((y == 0) | (y == 1)):
+            raise ValueError(f"{y_name} must hold labels in {{0, 1}}, got values {np.unique(y)[:10]}")
+        return x, y.reshape(-1, 1).astype(self.dtype)
