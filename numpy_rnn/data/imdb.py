@@ -9,6 +9,7 @@
 whole preparation in one call.
 """
 import os
+import zipfile
 
 import numpy as np
 
@@ -58,12 +59,15 @@ def load_imdb_npz(path, allow_pickle=False):
             f"{path!r}: imdb.npz stores Python object arrays, which NumPy reads by unpickling them, and unpickling "
             "a file can execute arbitrary code hidden in it. Load it only if you trust where it came from, by "
             "passing allow_pickle=True (or --allow-pickle to the scripts). The aclImdb/ folder needs no such trust.")
+    # np.load unpickles any file that is not a zip archive; the opt-in is for imdb.npz's arrays, not for that.
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"{path!r} could not be read as an .npz file: it is not a zip archive")
     try:
         with np.load(path, allow_pickle=True) as f:
             arrays = {k: f[k] for k in ("x_train", "y_train", "x_test", "y_test")}
     except KeyError as error:
         raise DataError(f"{path!r} is not an imdb.npz file: missing array {error}") from None
-    except (OSError, ValueError, EOFError) as error:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise DataError(f"{path!r} could not be read as an .npz file: {error}") from None
     return tuple((list(map(list, arrays[f"x_{s}"])), np.asarray(arrays[f"y_{s}"], dtype=np.int64))
                  for s in ("train", "test"))
