@@ -1,9 +1,12 @@
 """numpy_rnn: recurrent neural networks in pure NumPy, every gradient written by hand and checked."""
 from .gradcheck import gradcheck, numerical_gradient, relative_error
-from .layers import Dense, SimpleRNN
+from .layers import GRU, LSTM, Dense, Embedding, LayerNormSimpleRNN, SimpleRNN
+from .model import History, Sequential
 from .network import NotFittedError, RecurrentNetwork
+from .optimizers import SGD, Adagrad, Adam, RMSprop
 
 __version__ = "0.1.0"
 
-__all__ = ["RecurrentNetwork", "NotFittedError", "SimpleRNN", "Dense", "gradcheck", "numerical_gradient",
+__all__ = ["RecurrentNetwork", "NotFittedError", "Sequential", "History", "Embedding", "SimpleRNN", "LSTM", "GRU",
+           "LayerNormSimpleRNN", "Dense", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck", "numerical_gradient",
            "relative_error"]

@@ -1,7 +1,11 @@
 """Layers: one file each, equations and shapes in the docstring, forward then backward."""
 from .base import Layer
 from .dense import Dense
+from .embedding import Embedding
+from .gru import GRU
+from .layer_norm_rnn import LayerNormSimpleRNN
+from .lstm import LSTM
 from .recurrent import Recurrent
 from .simple_rnn import SimpleRNN
 
-__all__ = ["Layer", "Dense", "Recurrent", "SimpleRNN"]
+__all__ = ["Layer", "Dense", "Embedding", "GRU", "LayerNormSimpleRNN", "LSTM", "Recurrent", "SimpleRNN"]

@@ -8,6 +8,8 @@
 
 Optimizers only ever see ``(params, grads)`` pairs, so they never need to know what a layer is.
 """
+import re
+
 import numpy as np
 
 from ..initializers import make_initializer
@@ -41,7 +43,8 @@ class Layer:
             raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
         self.random_state = random_state
         self.initializer = initializer
-        self.name = name or type(self).__name__.lower()
+        # Keras's default names: SimpleRNN -> simple_rnn, LSTM -> lstm
+        self.name = name or re.sub(r"(?<=[a-z])(?=[A-Z])", "_", type(self).__name__).lower()
         self.params = {}
         self.grads = {}
         self.cache = None
@@ -87,9 +90,12 @@ class Layer:
         """
         self._assign(self._params_from_weights(list(weights)))
 
-    def _params_from_weights(self, weights):
+    def _require_built(self):
         if not self.built:
-            raise ValueError(f"{self.name}: build the layer (or call it once) before set_weights")
+            raise ValueError(f"{self.name}: build the layer (or call it once) before setting its weights")
+
+    def _params_from_weights(self, weights):
+        self._require_built()
         if len(weights) != len(self.params):
             raise ValueError(f"{self.name}: set_weights expects {len(self.params)} arrays "
                              f"({', '.join(self.params)}), got {len(weights)}")
@@ -97,6 +103,7 @@ class Layer:
 
     def _assign(self, new_params):
         """Check every array against the current shapes first, then copy them in: all or nothing."""
+        self._require_built()
         checked = {}
         for name, value in new_params.items():
             value = np.asarray(value)
@@ -108,6 +115,18 @@ class Layer:
             checked[name] = value
         for name, value in checked.items():
             self.params[name][...] = value
+
+    def input_ndim(self, x):
+        """The rank dense input must have (token ids: one less). Layers that accept any rank return ``x``'s own."""
+        return None
+
+    def check_input(self, x):
+        """Validate and return ``x`` as this layer's input (see ``_check_input``)."""
+        x = np.asarray(x)
+        ndim = self.input_ndim(x)
+        if ndim is None:
+            ndim = x.ndim + 1 if x.dtype.kind in "iu" else max(x.ndim, 2)
+        return self._check_input(x, ndim)
 
     def _check_input(self, x, ndim):
         """Validate ``x`` as dense input of rank ``ndim`` (last axis: features) or as token ids of rank ``ndim - 1``.

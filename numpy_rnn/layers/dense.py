@@ -40,8 +40,7 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def forward(self, x):
-        x = np.asarray(x)
-        x = self._check_input(x, ndim=max(x.ndim, 2) if x.dtype.kind not in "iu" else x.ndim + 1)
+        x = self.check_input(x)
         if not self.built:
             self.build(x.shape[-1])
         z = project(x, self.params["W"]) + self.params["b"]
@@ -63,8 +62,10 @@ class Dense(Layer):
         """``z`` from the last forward pass (before the activation)."""
         return self._require_cache()[1]
 
-    def to_torch(self):
-        return {"weight": self.params["W"].T.copy(), "bias": self.params["b"].copy()}
+    def to_torch(self, arrays=None):
+        """Parameters (or another dict with their keys) under nn.Linear's names and layouts."""
+        p = self.params if arrays is None else arrays
+        return {"weight": p["W"].T.copy(), "bias": p["b"].copy()}
 
     def from_torch(self, state):
         self._assign({"W": np.asarray(state["weight"]).T, "b": np.asarray(state["bias"])})

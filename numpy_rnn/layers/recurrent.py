@@ -68,6 +68,9 @@ class Recurrent(Layer):
         out = (steps, self.units) if self.return_sequences else (self.units,)
         return out
 
+    def input_ndim(self, x):
+        return 3  # (B, T, F); token ids (B, T)
+
     def reset_states(self):
         """Forget the carried state of a stateful layer: the next call starts from zeros."""
         self.states = None
@@ -75,7 +78,7 @@ class Recurrent(Layer):
     # -- forward ----------------------------------------------------------------------------------------------------
     def forward(self, x, initial_state=None):
         """Run the layer over ``x`` (B, T, F) or token ids (B, T). See the module docstring for shapes."""
-        x = self._check_input(x, ndim=3)
+        x = self.check_input(x)
         if not self.built:
             self.build(x.shape[-1])
         B, T = x.shape[:2]
@@ -179,7 +182,28 @@ class Recurrent(Layer):
         if "b_h" in self.params:
             self.grads["b_h"] += dR[steps].sum(axis=(0, 1))
         self.grads["b"] += dX[steps].sum(axis=(0, 1))
-        dW_x, dx_tm = project_backward(x_tm, dX, self.params["W_x"])
+        dW_x, dx_reached = project_backward(x_tm[steps], dX[steps], self.params["W_x"])
         self.grads["W_x"] += dW_x
-        self.initial_state_grads = None if cut >= 0 else dnext
-        return None if dx_tm is None else dx_tm.swapaxes(0, 1)
+        # Reached when the loop ran down to step 0 (with return_sequences, the outputs before the cut still do).
+        self.initial_state_grads = None if first > 0 else dnext
+        if dx_reached is None:  # token ids
+            return None
+        dx_tm = np.zeros(x_tm.shape, dtype=self.dtype)
+        dx_tm[steps] = dx_reached
+        return dx_tm.swapaxes(0, 1)
+
+    # -- PyTorch's layout -------------------------------------------------------------------------------------------
+    # nn.RNN and nn.LSTM keep the same gate blocks as here, as (G, F) and (G, H) matrices, and split the bias in two
+    # (bias_ih + bias_hh). Layers whose gates differ (the GRU) override these two methods.
+    def to_torch(self, arrays=None):
+        """``self.params`` (or another dict with the same keys, e.g. ``self.grads``) under PyTorch's names and
+        layouts, as NumPy arrays: ``module.load_state_dict({k: torch.from_numpy(v) ...})`` loads them. The bias goes
+        to ``bias_ih_l0``; ``bias_hh_l0`` is zero."""
+        p = self.params if arrays is None else arrays
+        return {"weight_ih_l0": p["W_x"].T.copy(), "weight_hh_l0": p["W_h"].T.copy(),
+                "bias_ih_l0": p["b"].copy(), "bias_hh_l0": np.zeros_like(p["b"])}
+
+    def from_torch(self, state):
+        """Load PyTorch parameters (a dict of arrays under its names); the two biases are summed."""
+        self._assign({"W_x": np.asarray(state["weight_ih_l0"]).T, "W_h": np.asarray(state["weight_hh_l0"]).T,
+                      "b": np.asarray(state["bias_ih_l0"]) + np.asarray(state["bias_hh_l0"])})

@@ -16,7 +16,7 @@ checks in tests/ show that the omission is caught.
 
 Parameters, in Keras's order and shapes: ``W_x`` = kernel (F, H), ``W_h`` = recurrent_kernel (H, H), ``b`` = bias (H,).
 PyTorch's ``nn.RNN`` stores the transposes and two biases: weight_ih_l0 = W_x^T, weight_hh_l0 = W_h^T,
-bias_ih_l0 + bias_hh_l0 = b (see ``to_torch`` / ``from_torch``).
+bias_ih_l0 + bias_hh_l0 = b (``to_torch`` / ``from_torch`` in recurrent.py).
 """
 import numpy as np
 
@@ -49,15 +49,3 @@ class SimpleRNN(Recurrent):
     def step_backward(self, dstates, h_t, prev):
         da_t = dstates[0] * (1 - h_t * h_t)
         return da_t, da_t, [0]
-
-    # -- PyTorch layout -------------------------------------------------------------------------------------------
-    def to_torch(self):
-        """Parameters under ``nn.RNN``'s names (float arrays; the whole bias goes to ``bias_ih_l0``)."""
-        p = self.params
-        return {"weight_ih_l0": p["W_x"].T.copy(), "weight_hh_l0": p["W_h"].T.copy(),
-                "bias_ih_l0": p["b"].copy(), "bias_hh_l0": np.zeros_like(p["b"])}
-
-    def from_torch(self, state):
-        """Load ``nn.RNN`` parameters (a dict of arrays with its names); the two biases are summed."""
-        self._assign({"W_x": np.asarray(state["weight_ih_l0"]).T, "W_h": np.asarray(state["weight_hh_l0"]).T,
-                      "b": np.asarray(state["bias_ih_l0"]) + np.asarray(state["bias_hh_l0"])})

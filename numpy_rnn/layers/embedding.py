@@ -1,0 +1,59 @@
+"""Embedding: token ids to dense vectors by table lookup.
+
+    y[b, t] = W[ids[b, t]]          ids (B, T) integers in [0, V)   W (V, D)   y (B, T, D)
+
+This is ``one_hot(ids) @ W`` without the one-hot array (see projection.py). Backward, given dy (B, T, D):
+
+    dW[v] = sum of dy[b, t] over every position where ids[b, t] == v      (a scatter-add: repeats accumulate)
+
+Ids have no gradient. Keras weights: [embeddings (V, D)]; PyTorch's nn.Embedding: weight (V, D), the same array.
+The table starts uniform in [-0.05, 0.05], Keras's default.
+"""
+import numpy as np
+
+from .base import Layer, check_positive_int
+from .projection import project, project_backward
+
+
+class Embedding(Layer):
+    """``Embedding(input_dim, output_dim)``: vocabulary size V = input_dim, vector size D = output_dim.
+
+    Input: integer ids of any shape; output: that shape plus (D,). Raises ValueError/TypeError for ids that are not
+    integers in [0, V).
+    """
+
+    def __init__(self, input_dim, output_dim, input_length=None, **kwargs):
+        super().__init__(input_dim=check_positive_int(input_dim, "input_dim"), **kwargs)
+        self.output_dim = check_positive_int(output_dim, "output_dim")
+        self.input_length = input_length
+
+    def _init_params(self, input_dim, rng):
+        return {"W": rng.uniform(-0.05, 0.05, size=(input_dim, self.output_dim))}
+
+    def output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def check_input(self, ids):
+        ids = np.asarray(ids)
+        if ids.dtype.kind not in "iu":
+            raise TypeError(f"{self.name}: input must be integer token ids, got dtype {ids.dtype}")
+        return self._check_input(ids, ndim=ids.ndim + 1)
+
+    def forward(self, ids):
+        ids = self.check_input(ids)
+        if not self.built:
+            self.build(self.input_dim)
+        self.cache = ids
+        return project(ids, self.params["W"])
+
+    def backward(self, dy):
+        ids = self._require_cache()
+        self.grads = {"W": project_backward(ids, dy, self.params["W"])[0]}
+        return None
+
+    def to_torch(self, arrays=None):
+        """Parameters (or another dict with their keys) under nn.Embedding's name."""
+        return {"weight": (self.params if arrays is None else arrays)["W"].copy()}
+
+    def from_torch(self, state):
+        self._assign({"W": np.asarray(state["weight"])})

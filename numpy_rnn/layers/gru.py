@@ -1,0 +1,102 @@
+"""GRU: gated recurrent unit, "reset_after" form (the Keras and PyTorch default), Keras gate order z, r, n.
+
+Forward, one step (B batch, H units, G = 3H). The recurrent product has its own bias b_h, because the reset gate
+multiplies it *after* the matrix product:
+
+    X_t = x_t W_x + b      R_t = h_{t-1} W_h + b_h                       both (B, 3H), blocks [z | r | n]
+    z = sigmoid(X_z + R_z)                  update gate                  (B, H)
+    r = sigmoid(X_r + R_r)                  reset gate                   (B, H)
+    n = tanh(X_n + r * R_n)                 candidate state              (B, H)
+    h_t = z * h_{t-1} + (1 - z) * n                                      (B, H)
+
+Backward, given dh_t:
+
+    dz = dh_t * (h_{t-1} - n)      dn = dh_t * (1 - z)
+    da_n = dn * (1 - n^2)          dr = da_n * R_n
+    da_z = dz * z(1 - z)           da_r = dr * r(1 - r)
+    dX_t = [da_z, da_r, da_n]      dR_t = [da_z, da_r, da_n * r]     (the only place the two differ)
+    dh_{t-1} = dh_t * z  +  dR_t W_h^T    (the second term added by the time loop in recurrent.py)
+
+Parameters: ``W_x`` (F, 3H), ``W_h`` (H, 3H), ``b`` (3H,) and ``b_h`` (3H,). Keras's weights are [kernel, recurrent_kernel,
+bias (2, 3H)] with bias[0] = b and bias[1] = b_h. PyTorch's ``nn.GRU`` orders the gates r, z, n and transposes:
+weight_ih_l0 = W_x^T, weight_hh_l0 = W_h^T, bias_ih_l0 = b, bias_hh_l0 = b_h, each with the blocks reordered.
+"""
+import numpy as np
+
+from ..activations import sigmoid
+from .recurrent import Recurrent
+
+
+def _swap_first_two_blocks(a, H, axis):
+    """z, r, n <-> r, z, n along ``axis`` (its own inverse)."""
+    blocks = np.split(np.asarray(a), [H, 2 * H], axis=axis)
+    return np.concatenate([blocks[1], blocks[0], blocks[2]], axis=axis)
+
+
+class GRU(Recurrent):
+    """GRU layer (reset_after). Same arguments as SimpleRNN; its state is ``[h]``."""
+
+    gates = 3
+    state_names = ("h",)
+
+    def _init_params(self, input_dim, rng):
+        H = self.units
+        return {"W_x": self._init("glorot_uniform")((input_dim, 3 * H), rng, self.dtype),
+                "W_h": self._init("orthogonal")((H, 3 * H), rng, self.dtype),
+                "b": np.zeros(3 * H, dtype=self.dtype),
+                "b_h": np.zeros(3 * H, dtype=self.dtype)}
+
+    def step_forward(self, X_t, R_t, prev):
+        h_prev = prev[0]
+        H = self.units
+        z = sigmoid(X_t[:, :H] + R_t[:, :H])
+        r = sigmoid(X_t[:, H:2 * H] + R_t[:, H:2 * H])
+        R_n = R_t[:, 2 * H:]
+        n = np.tanh(X_t[:, 2 * H:] + r * R_n)
+        h_t = z * h_prev + (1 - z) * n
+        return [h_t], (z, r, n, R_n)
+
+    def step_backward(self, dstates, cache, prev):
+        dh_t = dstates[0]
+        z, r, n, R_n = cache
+        h_prev = prev[0]
+        dz = dh_t * (h_prev - n)
+        dn = dh_t * (1 - z)
+        da_n = dn * (1 - n * n)
+        dr = da_n * R_n
+        da_z = dz * z * (1 - z)
+        da_r = dr * r * (1 - r)
+        dX_t = np.concatenate([da_z, da_r, da_n], axis=1)
+        dR_t = np.concatenate([da_z, da_r, da_n * r], axis=1)
+        return dX_t, dR_t, [dh_t * z]
+
+    # -- Keras and PyTorch layouts -----------------------------------------------------------------------------------
+    def get_weights(self):
+        p = self.params
+        return [p["W_x"].copy(), p["W_h"].copy(), np.stack([p["b"], p["b_h"]])]
+
+    def _params_from_weights(self, weights):
+        self._require_built()
+        if len(weights) != 3:
+            raise ValueError(f"{self.name}: set_weights expects 3 arrays (kernel, recurrent_kernel, bias), "
+                             f"got {len(weights)}")
+        W_x, W_h, bias = weights
+        bias = np.asarray(bias)
+        if bias.shape != (2, 3 * self.units):
+            raise ValueError(f"{self.name}: the GRU bias must have shape (2, {3 * self.units}) (input and recurrent "
+                             f"bias, reset_after), got {bias.shape}")
+        return {"W_x": W_x, "W_h": W_h, "b": bias[0], "b_h": bias[1]}
+
+    def to_torch(self, arrays=None):
+        p, H = (self.params if arrays is None else arrays), self.units
+        return {"weight_ih_l0": _swap_first_two_blocks(p["W_x"], H, axis=1).T.copy(),
+                "weight_hh_l0": _swap_first_two_blocks(p["W_h"], H, axis=1).T.copy(),
+                "bias_ih_l0": _swap_first_two_blocks(p["b"], H, axis=0),
+                "bias_hh_l0": _swap_first_two_blocks(p["b_h"], H, axis=0)}
+
+    def from_torch(self, state):
+        H = self.units
+        self._assign({"W_x": _swap_first_two_blocks(np.asarray(state["weight_ih_l0"]).T, H, axis=1),
+                      "W_h": _swap_first_two_blocks(np.asarray(state["weight_hh_l0"]).T, H, axis=1),
+                      "b": _swap_first_two_blocks(state["bias_ih_l0"], H, axis=0),
+                      "b_h": _swap_first_two_blocks(state["bias_hh_l0"], H, axis=0)})

@@ -1,0 +1,328 @@
+"""Sequential: a stack of layers trained as one, with a Keras-like API.
+
+One training step on a batch is the whole data flow of the library:
+
+    out = layer_n(... layer_2(layer_1(x)))           forward, each layer caching what its backward needs
+    loss, dout = loss(y, out)                        losses.py: the value and its gradient together
+    d = dout; for each layer from the last: d = layer.backward(d)     fills every layer's grads
+    optimizer.step([(layer.params, layer.grads) for each layer])      optimizers.py: updates in place
+
+When the last layer is ``Dense(activation="sigmoid")`` with ``binary_crossentropy``, or ``Dense(activation="softmax")``
+with a categorical cross-entropy, the activation and the loss are computed together from the logit, which is exact
+and cannot overflow (see losses.py); the model still outputs probabilities.
+
+Stateful training: when a recurrent layer is ``stateful``, ``fit`` feeds the batches in order, never shuffled: sample i
+of one batch must continue sample i of the batch before, so the carried state belongs to the same stream. Each batch is
+then a window of truncated BPTT, and gradients stop at its start. Call ``reset_states()`` where the streams restart.
+"""
+import numpy as np
+
+from .layers.base import Layer, check_positive_int
+from .layers.embedding import Embedding
+from .layers.recurrent import Recurrent
+from .losses import FUSED_LOSSES, get_loss
+from .metrics import get_metric
+from .optimizers import get_optimizer
+from .progress import EpochProgress
+
+CLASS_LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
+
+
+class History:
+    """What ``fit`` returns: ``history`` maps each metric (``loss``, ``val_loss``, ...) to its per-epoch values."""
+
+    def __init__(self):
+        self.history = {}
+        self.epoch = []
+
+    def append(self, epoch, metrics):
+        self.epoch.append(epoch)
+        for name, value in metrics.items():
+            self.history.setdefault(name, []).append(value)
+
+
+class Sequential:
+    """``Sequential([layer, ...], random_state=None)``: layers applied in order.
+
+    Raises TypeError for something that is not a layer and ValueError for a stack that cannot work (a recurrent
+    layer after one that outputs vectors, an Embedding that is not first, a layer with ``return_state``).
+    """
+
+    def __init__(self, layers=None, random_state=None, name="sequential"):
+        self.layers = []
+        self.name = name
+        self.random_state = random_state
+        self._rng = np.random.default_rng(random_state)
+        self.optimizer = None
+        self.loss = None
+        self.metrics = []
+        self.history = None
+        for layer in layers or []:
+            self.add(layer)
+
+    # -- building -----------------------------------------------------------------------------------------------------
+    def add(self, layer):
+        if not isinstance(layer, Layer):
+            raise TypeError(f"layer must be a numpy_rnn layer, got {type(layer).__name__}")
+        if getattr(layer, "return_state", False):
+            raise ValueError(f"{layer.name}: a layer with return_state=True returns a list and cannot be stacked in a "
+                             "Sequential model; use it on its own")
+        if self.layers and isinstance(layer, Embedding):
+            raise ValueError("Embedding must be the first layer: it reads token ids")
+        if isinstance(layer, Recurrent) and self._output_kind() == "vector":
+            raise ValueError(f"{layer.name} needs sequences (batch, steps, features), but {self.layers[-1].name} "
+                             "outputs one vector per sample; give the layer before it return_sequences=True")
+        names = {existing.name for existing in self.layers}
+        if layer.name in names:
+            layer.name = f"{layer.name}_{len(self.layers)}"
+        self.layers.append(layer)
+
+    def _output_kind(self):
+        """"sequence", "vector" or None (not known yet) for what the current stack outputs per sample."""
+        kind = None
+        for layer in self.layers:
+            if isinstance(layer, Embedding):
+                kind = "sequence"
+            elif isinstance(layer, Recurrent):
+                kind = "sequence" if layer.return_sequences else "vector"
+            elif kind is None and layer.input_shape is not None:
+                kind = "sequence" if len(layer.input_shape) == 2 else "vector"
+        return kind
+
+    def build(self, input_shape=None):
+        """Create every layer's parameters for inputs of ``input_shape`` (without the batch axis; ``(steps,)`` for
+        token ids). Defaults to the first layer's ``input_shape``. Raises ValueError when it is unknown."""
+        if not self.layers:
+            raise ValueError("the model has no layers")
+        first = self.layers[0]
+        if input_shape is None:
+            input_shape = first.input_shape
+            if input_shape is None and isinstance(first, Embedding):
+                input_shape = (getattr(first, "input_length", None),)
+        if input_shape is None:
+            raise ValueError("the input shape is unknown: give the first layer input_shape=(steps, features), "
+                             "or call build(input_shape) or fit first")
+        shape = tuple(input_shape)
+        ids = isinstance(first, Embedding) or (first.input_dim is not None and len(shape) == 1)
+        for i, layer in enumerate(self.layers):
+            width = layer.input_dim if (i == 0 and ids) else shape[-1]
+            if not layer.built:
+                layer.build(width, self._rng)
+            shape = layer.output_shape(shape)
+        return shape
+
+    def _build_for(self, x):
+        if not all(layer.built for layer in self.layers):
+            self.build(x.shape[1:])
+
+    def count_params(self):
+        """Total number of parameters (the model must be built)."""
+        self._require_built()
+        return sum(layer.count_params() for layer in self.layers)
+
+    def summary(self, print_fn=print):
+        """Print each layer's type, output shape and parameter count, and the total, as Keras's summary does."""
+        self._require_built()
+        shape = self._input_shape()
+        rows = []
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+            rows.append((f"{layer.name} ({type(layer).__name__})", str((None,) + tuple(shape)), layer.count_params()))
+        width = max(36, max(len(r[0]) for r in rows) + 2)
+        line = "_" * (width + 38)
+        print_fn(f'Model: "{self.name}"')
+        print_fn(line)
+        print_fn(f"{'Layer (type)':<{width}}{'Output Shape':<26}{'Param #':>12}")
+        print_fn("=" * (width + 38))
+        for name, out, count in rows:
+            print_fn(f"{name:<{width}}{out:<26}{count:>12,}")
+        print_fn("=" * (width + 38))
+        print_fn(f"Total params: {self.count_params():,}")
+        print_fn(line)
+
+    def _input_shape(self):
+        first = self.layers[0]
+        if first.input_shape is not None:
+            return tuple(first.input_shape)
+        if isinstance(first, Embedding):
+            return (first.input_length,)
+        return (None, first.input_dim)
+
+    def _require_built(self):
+        if not self.layers or not all(layer.built for layer in self.layers):
+            raise ValueError("the model is not built yet: give the first layer an input_shape, call build(), or fit")
+
+    # -- compiling ----------------------------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+        """Choose the optimizer (name or instance), the loss (name or function) and metric names.
+
+        Raises ValueError for unknown names (nothing is changed then).
+        """
+        if loss is None:
+            raise ValueError("compile needs a loss, e.g. loss='mse' or loss='binary_crossentropy'")
+        optimizer = get_optimizer(optimizer)
+        loss_fn = get_loss(loss)
+        metric_fns = [(name if isinstance(name, str) else name.__name__, get_metric(name)) for name in metrics or []]
+        self.optimizer, self.loss, self._loss_fn, self.metrics = optimizer, loss, loss_fn, metric_fns
+
+    def _require_compiled(self):
+        if self.optimizer is None:
+            raise ValueError("compile the model (optimizer and loss) before fit or evaluate")
+
+    # -- one batch ----------------------------------------------------------------------------------------------------
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def loss_and_gradients(self, x, y):
+        """Forward, loss and backward on one batch: returns ``(loss, output)`` and fills every layer's ``grads``.
+
+        The optimizer is not called, so this is also what a gradient check of the whole model differentiates.
+        """
+        out = self.forward(x)
+        value, d, fused = self._loss(y, out)
+        d = self.layers[-1].backward(d, through_activation=False) if fused else self.layers[-1].backward(d)
+        for layer in reversed(self.layers[:-1]):
+            if d is None:  # token ids: nothing further down to differentiate
+                break
+            d = layer.backward(d)
+        return value, out
+
+    def _loss(self, y, out):
+        """``(value, gradient, fused)``: the gradient is w.r.t. the last layer's logit when the loss is fused with
+        its activation, else w.r.t. its output."""
+        last = self.layers[-1]
+        fused = FUSED_LOSSES.get((getattr(last, "activation", None), self.loss))
+        if fused is not None:
+            return (*fused(self._targets(y, out), last.logits), True)
+        return (*self._loss_fn(self._targets(y, out), out), False)
+
+    def _targets(self, y, out):
+        if self.loss in CLASS_LOSSES:
+            return y
+        return np.reshape(y, out.shape).astype(out.dtype, copy=False)
+
+    def train_on_batch(self, x, y):
+        """One optimizer step on one batch; returns the batch loss (before the step)."""
+        self._require_compiled()
+        value, _ = self.loss_and_gradients(x, y)
+        self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
+        return value
+
+    # -- whole data sets ----------------------------------------------------------------------------------------------
+    def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, shuffle=None, verbose=1):
+        """Train for ``epochs`` epochs of minibatches; returns a ``History``.
+
+        ``shuffle`` defaults to True, and to False when a layer is stateful (where True is an error). Raises
+        ValueError/TypeError, before anything changes, for invalid data or arguments.
+        """
+        self._require_compiled()
+        epochs = check_positive_int(epochs, "epochs")
+        batch_size = check_positive_int(batch_size, "batch_size")
+        x, y = self._check_data(x, y, "x", "y")
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError("validation_data must be a tuple (x_val, y_val)")
+            x_val, y_val = self._check_data(*validation_data, "x_val", "y_val")
+        stateful = any(getattr(layer, "stateful", False) for layer in self.layers)
+        if shuffle is None:
+            shuffle = not stateful
+        if stateful:
+            if shuffle:
+                raise ValueError("shuffle must be False with stateful layers: each batch continues the streams of "
+                                 "the batch before it")
+            if len(x) % batch_size:
+                raise ValueError(f"with stateful layers every batch must hold all the streams: {len(x)} samples "
+                                 f"do not split into batches of batch_size={batch_size}")
+
+        self.history = History()
+        n_batches = -(-len(x) // batch_size)
+        for epoch in range(epochs):
+            order = self._rng.permutation(len(x)) if shuffle else np.arange(len(x))
+            progress = EpochProgress(epoch, epochs, n_batches, verbose)
+            totals = {}
+            for start in range(0, len(x), batch_size):
+                idx = order[start:start + batch_size]
+                x_batch, y_batch = x[idx], y[idx]
+                value, out = self.loss_and_gradients(x_batch, y_batch)
+                self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
+                batch_metrics = {"loss": value, **self._metric_values(y_batch, out)}
+                for name, v in batch_metrics.items():
+                    totals[name] = totals.get(name, 0.0) + v * len(idx)
+                progress.update()
+            metrics = {name: total / len(x) for name, total in totals.items()}
+            if validation_data is not None:
+                metrics.update({f"val_{k}": v for k, v in self._evaluate(x_val, y_val, batch_size).items()})
+            self.history.append(epoch, metrics)
+            progress.finish(metrics)
+        return self.history
+
+    def evaluate(self, x, y, batch_size=32):
+        """The loss on ``(x, y)``, or ``[loss, metric, ...]`` when metrics were compiled (as Keras returns them)."""
+        self._require_compiled()
+        x, y = self._check_data(x, y, "x", "y")
+        values = list(self._evaluate(x, y, batch_size).values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate(self, x, y, batch_size):
+        batch_size = check_positive_int(batch_size, "batch_size")
+        total, outputs = 0.0, []
+        for start in range(0, len(x), batch_size):
+            out = self.forward(x[start:start + batch_size])
+            total += self._loss(y[start:start + batch_size], out)[0] * len(out)
+            outputs.append(out)
+        return {"loss": total / len(x), **self._metric_values(y, np.concatenate(outputs))}
+
+    def _metric_values(self, y, out):
+        return {name: fn(y, out) for name, fn in self.metrics}
+
+    def predict(self, x, batch_size=32):
+        """The model's outputs for ``x``, computed ``batch_size`` samples at a time."""
+        x = self._check_x(x, "x")
+        return self._predict(x, check_positive_int(batch_size, "batch_size"))
+
+    def _predict(self, x, batch_size):
+        return np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+
+    def reset_states(self):
+        """Forget the carried state of every stateful layer."""
+        for layer in self.layers:
+            if isinstance(layer, Recurrent):
+                layer.reset_states()
+
+    # -- checks -------------------------------------------------------------------------------------------------------
+    def _check_x(self, x, name):
+        if not self.layers:
+            raise ValueError("the model has no layers")
+        try:
+            x = self.layers[0].check_input(x)
+        except (ValueError, TypeError) as error:
+            raise type(error)(f"{name}: {error}") from None
+        self._build_for(x)
+        return x
+
+    def _check_data(self, x, y, x_name, y_name):
+        x = self._check_x(x, x_name)
+        y = np.asarray(y)
+        if y.dtype.kind not in "biuf":
+            raise TypeError(f"{y_name} must be numeric, got dtype {y.dtype}")
+        if len(y) != len(x):
+            raise ValueError(f"{x_name} has {len(x)} samples but {y_name} has {len(y)}")
+        if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+            raise ValueError(f"{y_name} contains NaN or infinite values")
+        out_shape = self._output_shape(x.shape[1:])
+        if self.loss in CLASS_LOSSES:
+            expected = out_shape[:-1] if self.loss == "sparse_categorical_crossentropy" else out_shape
+        else:
+            expected = out_shape
+        if None not in expected and int(np.prod(y.shape[1:])) != int(np.prod(expected)):
+            raise ValueError(f"{y_name} has shape {y.shape}, but the model outputs {(len(x),) + tuple(out_shape)} "
+                             f"per batch (loss {self.loss!r} needs targets of shape {(len(x),) + tuple(expected)})")
+        return x, y
+
+    def _output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+        return shape

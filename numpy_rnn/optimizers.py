@@ -1,0 +1,146 @@
+"""Optimizers. Each sees only ``(params, grads)`` pairs of dicts, never a layer, and updates ``params`` in place.
+
+With learning rate lr, gradient g, and per-parameter state kept by the optimizer (all start at 0 unless noted):
+
+    SGD       v = momentum * v - lr * g
+              p += v                                    (plain momentum)
+              p += momentum * v - lr * g                (nesterov=True: look one step ahead)
+    RMSprop   s = rho * s + (1 - rho) * g^2
+              p -= lr * g / sqrt(s + eps)
+    Adam      m = beta_1 * m + (1 - beta_1) * g,   v = beta_2 * v + (1 - beta_2) * g^2,   t = t + 1
+              p -= lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + eps)
+    Adagrad   s = s + g^2                               (s starts at initial_accumulator_value = 0.1)
+              p -= lr * g / sqrt(s + eps)
+
+Defaults are Keras's: SGD lr 0.01; RMSprop lr 0.001, rho 0.9; Adam lr 0.001, beta_1 0.9, beta_2 0.999; Adagrad lr 0.001;
+eps 1e-7 throughout.
+
+``global_clipnorm=c`` rescales all gradients together when their joint norm ``sqrt(sum of every g^2)`` exceeds c, so
+the update keeps its direction and only its length is capped. It is the usual cure for the exploding gradients of
+recurrent networks on long sequences.
+"""
+import numpy as np
+
+
+class Optimizer:
+    """Base class: gradient clipping and per-parameter state; subclasses write ``update(p, g, state)``."""
+
+    def __init__(self, learning_rate, global_clipnorm=None):
+        if not (np.isfinite(learning_rate) and learning_rate > 0):
+            raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+        if global_clipnorm is not None and not global_clipnorm > 0:
+            raise ValueError(f"global_clipnorm must be a positive number or None, got {global_clipnorm!r}")
+        self.learning_rate = float(learning_rate)
+        self.global_clipnorm = global_clipnorm
+        self.iterations = 0
+        self.state = {}  # per parameter array, keyed by (pair index, parameter name)
+
+    def step(self, pairs):
+        """Apply one update to every ``(params, grads)`` pair. Returns the global gradient norm before clipping."""
+        pairs = list(pairs)
+        norm = float(np.sqrt(sum(np.sum(g * g) for _, grads in pairs for g in grads.values())))
+        scale = 1.0
+        if self.global_clipnorm is not None and norm > self.global_clipnorm:
+            scale = self.global_clipnorm / norm
+        self.iterations += 1
+        for i, (params, grads) in enumerate(pairs):
+            for name, p in params.items():
+                g = grads[name] * scale if scale != 1.0 else grads[name]
+                key = (i, name)
+                if key not in self.state:
+                    self.state[key] = self.init_state(p)
+                self.update(p, g, self.state[key])
+        return norm
+
+    def init_state(self, p):
+        return {}
+
+    def update(self, p, g, state):
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, global_clipnorm=None):
+        super().__init__(learning_rate, global_clipnorm)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must lie in [0, 1), got {momentum!r}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+
+    def init_state(self, p):
+        return {"v": np.zeros_like(p)} if self.momentum else {}
+
+    def update(self, p, g, state):
+        if not self.momentum:
+            p -= self.learning_rate * g
+            return
+        v = state["v"]
+        v *= self.momentum
+        v -= self.learning_rate * g
+        if self.nesterov:
+            p += self.momentum * v - self.learning_rate * g
+        else:
+            p += v
+
+
+class RMSprop(Optimizer):
+    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, global_clipnorm=None):
+        super().__init__(learning_rate, global_clipnorm)
+        self.rho, self.epsilon = float(rho), float(epsilon)
+
+    def init_state(self, p):
+        return {"s": np.zeros_like(p)}
+
+    def update(self, p, g, state):
+        s = state["s"]
+        s *= self.rho
+        s += (1 - self.rho) * g * g
+        p -= self.learning_rate * g / np.sqrt(s + self.epsilon)
+
+
+class Adam(Optimizer):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, global_clipnorm=None):
+        super().__init__(learning_rate, global_clipnorm)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def init_state(self, p):
+        return {"m": np.zeros_like(p), "v": np.zeros_like(p)}
+
+    def update(self, p, g, state):
+        m, v, t = state["m"], state["v"], self.iterations
+        m += (1 - self.beta_1) * (g - m)
+        v += (1 - self.beta_2) * (g * g - v)
+        # The bias corrections undo the zero start of m and v in the first steps.
+        step = self.learning_rate * np.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
+        p -= step * m / (np.sqrt(v) + self.epsilon)
+
+
+class Adagrad(Optimizer):
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, global_clipnorm=None):
+        super().__init__(learning_rate, global_clipnorm)
+        self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
+
+    def init_state(self, p):
+        return {"s": np.full_like(p, self.initial_accumulator_value)}
+
+    def update(self, p, g, state):
+        s = state["s"]
+        s += g * g
+        p -= self.learning_rate * g / np.sqrt(s + self.epsilon)
+
+
+OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adagrad": Adagrad}
+
+
+def get_optimizer(optimizer):
+    """An Optimizer from a name ("sgd", "rmsprop", "adam", "adagrad", with Keras's defaults) or an instance.
+
+    Raises ValueError for an unknown name, TypeError for anything else.
+    """
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, str):
+        if optimizer.lower() not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer, got {optimizer!r}")
+        return OPTIMIZERS[optimizer.lower()]()
+    raise TypeError(f"optimizer must be a name or an Optimizer instance, got {type(optimizer).__name__}")
