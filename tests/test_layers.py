@@ -1,0 +1,295 @@
+"""Every layer's backward pass against central finite differences (float64), on random shapes and weights.
+
+The quantity checked is a vector-Jacobian product: the layer's output is dotted with a fixed random array ``g``
+(the "upstream gradient"), ``L = sum(output * g)``, and ``backward(g)`` must return dL/dinput and fill dL/dparams.
+A random ``g`` checks every output element's gradient at once with its own weight, which ``sum(output)`` would not
+(a bug that swapped two output columns would survive ``sum``).
+
+With truncation (``bptt_steps = k`` shorter than the sequence) the layer claims the gradient of the loss in which the
+state entering step T-k+1 is a constant. ``detached_vjp`` builds exactly that loss from forward passes alone: the
+first T-k steps and the last k steps are run separately, the second starting from a state computed once, before any
+nudging. Without truncation it is the ordinary loss.
+"""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from numpy_rnn import GRU, LSTM, Dense, Embedding, LayerNormSimpleRNN, SimpleRNN, gradcheck
+from numpy_rnn.initializers import orthogonal
+
+RECURRENT = [SimpleRNN, LSTM, GRU, LayerNormSimpleRNN]
+
+
+def randomize(layer, rng, scale=0.6):
+    """Random weights, biases included: zero biases would hide a bug in the bias gradients.
+
+    The recurrent matrix W_h is drawn orthogonal (as Keras initializes it) rather than small and random: a random
+    W_h with small entries makes the gradient reaching early steps vanish (0.06^5 ~ 1e-7 of the loss five steps back
+    with one unit), and finite differences, whose noise is ~1e-12, cannot confirm such a gradient to 1e-7. For the
+    same reason the layer-norm gain gamma is drawn around its initial value 1, not around 0.
+    """
+    for name, p in layer.params.items():
+        if name == "W_h":
+            p[...] = orthogonal(p.shape, rng)
+        elif name == "gamma":
+            p[...] = rng.uniform(0.5, 1.5, size=p.shape)
+        else:
+            p[...] = rng.normal(0.0, scale, size=p.shape)
+
+
+def make_recurrent(cls, rng, units, features, **flags):
+    layer = cls(units, input_dim=features, **flags)
+    layer.build(features, rng)
+    randomize(layer, rng)
+    return layer
+
+
+def twin_of(layer):
+    """A layer of the same kind that shares ``layer``'s parameter arrays and returns everything it computes."""
+    twin = type(layer)(layer.units, input_dim=layer.input_dim, return_sequences=True, return_state=True)
+    twin.build(layer.input_dim)
+    twin.params = layer.params
+    return twin
+
+
+def detached_vjp(layer, x, upstream, initial_state):
+    """``f()`` computing ``sum(output * upstream)`` with the state k steps before the end held constant."""
+    twin = twin_of(layer)
+    T = x.shape[1]
+    k = layer.bptt_steps
+    cut = T - k if k is not None and k < T else 0
+    constant_state = twin.forward(x[:, :cut], initial_state)[1:] if cut else None
+
+    def f():
+        if cut:
+            head_seq = twin.forward(x[:, :cut], initial_state)[0]
+            tail_seq, *final = twin.forward(x[:, cut:], constant_state)
+            seq = np.concatenate([head_seq, tail_seq], axis=1)
+        else:
+            seq, *final = twin.forward(x, initial_state)
+        outputs = [seq if layer.return_sequences else seq[:, -1]]
+        if layer.return_state:
+            outputs += final
+        return sum(np.sum(o * g) for o, g in zip(outputs, upstream))
+
+    return f
+
+
+@settings(max_examples=60, deadline=None)
+@given(cls=st.sampled_from(RECURRENT), units=st.integers(1, 4), features=st.integers(1, 4),
+       steps=st.integers(1, 7), batch=st.integers(1, 3), return_sequences=st.booleans(), return_state=st.booleans(),
+       with_initial_state=st.booleans(), bptt_steps=st.one_of(st.none(), st.integers(1, 8)), ids=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_recurrent_layer_gradients(cls, units, features, steps, batch, return_sequences, return_state,
+                                   with_initial_state, bptt_steps, ids, seed):
+    rng = np.random.default_rng(seed)
+    if cls is LayerNormSimpleRNN:
+        # Layer norm removes two degrees of freedom (mean and variance). Over 2 units the normalized pair is
+        # +-d / sqrt(d^2 + eps), almost exactly +-1 whatever the input, and over 3 it is a point on a circle: the
+        # gradient through a few such steps can fall to 1e-7 of the loss, below what finite differences resolve to
+        # 1e-7. With 4 or more units the check is well conditioned.
+        units = max(units, 4)
+    layer = make_recurrent(cls, rng, units, features, return_sequences=return_sequences,
+                           return_state=return_state, bptt_steps=bptt_steps)
+    x = rng.integers(0, features, size=(batch, steps)) if ids else rng.normal(size=(batch, steps, features))
+    initial_state = ([rng.normal(size=(batch, units)) for _ in layer.state_names] if with_initial_state else None)
+
+    out = layer.forward(x, initial_state)
+    outputs = out if return_state else [out]
+    upstream = [rng.normal(size=o.shape) for o in outputs]
+    dx = layer.backward(upstream if return_state else upstream[0])
+    grads = {name: g.copy() for name, g in layer.grads.items()}
+    initial_grads = layer.initial_state_grads
+
+    f = detached_vjp(layer, x, upstream, initial_state)
+    report = gradcheck(f, layer.params, grads)
+    assert report.ok, report
+    if not ids:
+        assert gradcheck(f, {"x": x}, {"x": dx}).ok
+    else:
+        assert dx is None
+    if with_initial_state and initial_grads is not None:
+        names = layer.state_names
+        assert gradcheck(f, dict(zip(names, initial_state)), dict(zip(names, initial_grads))).ok
+    # The initial state is cut off only when the loop stopped before step 0: truncation without return_sequences.
+    cut_off = bptt_steps is not None and bptt_steps < steps and not return_sequences
+    assert (initial_grads is None) == cut_off
+
+
+@pytest.mark.parametrize("cls", RECURRENT)
+def test_stateful_windows_carry_the_state_and_stop_the_gradient(cls):
+    rng = np.random.default_rng(0)
+    layer = make_recurrent(cls, rng, 3, 2, stateful=True, return_sequences=True)
+    x = rng.normal(size=(2, 10, 2))
+    # Two windows of 5 steps give the same outputs as one pass over 10 steps.
+    whole = twin_of(layer).forward(x)[0]
+    first, second = layer.forward(x[:, :5]), layer.forward(x[:, 5:])
+    np.testing.assert_allclose(np.concatenate([first, second], axis=1), whole, rtol=1e-12)
+    # The second window's gradient treats the carried state as a constant: exactly the detached loss.
+    g = rng.normal(size=second.shape)
+    layer.backward(g)
+    twin = twin_of(layer)
+    carried = twin.forward(x[:, :5])[1:]  # the state after the first window, computed once: a constant
+
+    def f():
+        return np.sum(twin.forward(x[:, 5:], carried)[0] * g)
+
+    assert gradcheck(f, layer.params, layer.grads).ok
+    layer.reset_states()
+    np.testing.assert_allclose(layer.forward(x[:, :5]), first, rtol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(units=st.integers(1, 4), features=st.integers(1, 5), lead=st.sampled_from([(3,), (2, 4)]),
+       activation=st.sampled_from([None, "sigmoid", "tanh", "softmax", "relu"]), seed=st.integers(0, 2**32 - 1))
+def test_dense_gradients_on_vectors_and_sequences(units, features, lead, activation, seed):
+    rng = np.random.default_rng(seed)
+    layer = Dense(units, activation=activation)
+    layer.build(features, rng)
+    randomize(layer, rng)
+    x = rng.normal(size=lead + (features,))
+    g = rng.normal(size=lead + (units,))
+    layer.forward(x)
+    dx = layer.backward(g)
+    f = lambda: np.sum(layer.forward(x) * g)  # noqa: E731
+    assert gradcheck(f, layer.params, layer.grads).ok
+    assert gradcheck(f, {"x": x}, {"x": dx}).ok
+
+
+def test_embedding_gradient_accumulates_repeated_ids():
+    rng = np.random.default_rng(1)
+    layer = Embedding(6, 3)
+    layer.build(6, rng)
+    ids = np.array([[1, 1, 4], [0, 1, 5]])  # id 1 three times, ids 2 and 3 never
+    g = rng.normal(size=(2, 3, 3))
+    layer.forward(ids)
+    assert layer.backward(g) is None
+    assert gradcheck(lambda: np.sum(layer.forward(ids) * g), layer.params, layer.grads).ok
+    np.testing.assert_allclose(layer.grads["W"][1], g[0, 0] + g[0, 1] + g[1, 1])
+    assert not layer.grads["W"][[2, 3]].any()
+
+
+def test_token_ids_and_one_hot_agree_for_every_recurrent_layer():
+    rng = np.random.default_rng(2)
+    for cls in RECURRENT:
+        layer = make_recurrent(cls, rng, 3, 5, return_sequences=True)
+        ids = rng.integers(0, 5, size=(2, 6))
+        g = rng.normal(size=(2, 6, 3))
+        out_ids = layer.forward(ids)
+        layer.backward(g)
+        grads_ids = {k: v.copy() for k, v in layer.grads.items()}
+        out_hot = layer.forward(np.eye(5)[ids])
+        layer.backward(g)
+        np.testing.assert_allclose(out_ids, out_hot, rtol=1e-12)
+        for name in grads_ids:
+            np.testing.assert_allclose(grads_ids[name], layer.grads[name], rtol=1e-10, atol=1e-14)
+
+
+# -- each check fails on a deliberately broken backward --------------------------------------------------------------
+class SimpleRNNWithoutTanhDerivative(SimpleRNN):
+    def step_backward(self, dstates, h_t, prev):
+        return dstates[0], dstates[0], [0]  # forgot the (1 - h^2)
+
+
+class LSTMWithSwappedGates(LSTM):
+    def step_backward(self, dstates, cache, prev):
+        da, _, dprev = super().step_backward(dstates, cache, prev)
+        H = self.units
+        da = np.concatenate([da[:, H:2 * H], da[:, :H], da[:, 2 * H:]], axis=1)  # i and f blocks swapped
+        return da, da, dprev
+
+
+class GRUWithoutResetInRecurrentGradient(GRU):
+    def step_backward(self, dstates, cache, prev):
+        dX, dR, dprev = super().step_backward(dstates, cache, prev)
+        return dX, dX, dprev  # dR_n should be da_n * r, not da_n
+
+
+class LayerNormWithoutMeanTerm(LayerNormSimpleRNN):
+    def step_backward(self, dstates, cache, prev):
+        a_hat, inv_std, h_t = cache
+        dy = dstates[0] * (1 - h_t * h_t)
+        self.grads["gamma"] += np.sum(dy * a_hat, axis=0)
+        self.grads["beta"] += np.sum(dy, axis=0)
+        da = inv_std * dy * self.params["gamma"]  # the mean and variance terms left out
+        return da, da, [0]
+
+
+@pytest.mark.parametrize("broken", [SimpleRNNWithoutTanhDerivative, LSTMWithSwappedGates,
+                                    GRUWithoutResetInRecurrentGradient, LayerNormWithoutMeanTerm])
+def test_the_gradient_check_catches_a_broken_backward(broken):
+    rng = np.random.default_rng(3)
+    layer = make_recurrent(broken, rng, 3, 2, return_sequences=True)
+    x = rng.normal(size=(2, 4, 2))
+    g = rng.normal(size=(2, 4, 3))
+    layer.forward(x)
+    layer.backward(g)
+    report = gradcheck(detached_vjp(layer, x, [g], None), layer.params, layer.grads)
+    assert not report.ok, report
+
+
+# -- weights in Keras's layout ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cls, shapes", [
+    (SimpleRNN, [(4, 3), (3, 3), (3,)]), (LSTM, [(4, 12), (3, 12), (12,)]), (GRU, [(4, 9), (3, 9), (2, 9)]),
+    (LayerNormSimpleRNN, [(4, 3), (3, 3), (3,), (3,), (3,)])])
+def test_get_and_set_weights_use_keras_shapes(cls, shapes):
+    rng = np.random.default_rng(4)
+    layer = make_recurrent(cls, rng, 3, 4)
+    weights = layer.get_weights()
+    assert [w.shape for w in weights] == shapes
+    other = make_recurrent(cls, rng, 3, 4)
+    other.set_weights(weights)
+    x = rng.normal(size=(2, 5, 4))
+    np.testing.assert_array_equal(layer.forward(x), other.forward(x))
+
+
+def test_set_weights_rejects_wrong_shapes_and_changes_nothing():
+    rng = np.random.default_rng(5)
+    layer = make_recurrent(LSTM, rng, 3, 4)
+    before = layer.get_weights()
+    bad = [before[0], before[1], np.zeros(5)]
+    with pytest.raises(ValueError, match="shape"):
+        layer.set_weights(bad)
+    with pytest.raises(ValueError, match="expects 3 arrays"):
+        layer.set_weights(before[:2])
+    for old, new in zip(before, layer.get_weights()):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_lstm_starts_with_the_forget_gate_open():
+    layer = LSTM(2)
+    layer.build(3, np.random.default_rng(0))
+    np.testing.assert_array_equal(layer.params["b"], [0, 0, 1, 1, 0, 0, 0, 0])
+
+
+# -- bad input ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cls", RECURRENT)
+def test_recurrent_layers_reject_bad_input_and_keep_their_weights(cls):
+    rng = np.random.default_rng(6)
+    layer = make_recurrent(cls, rng, 3, 4)
+    before = layer.get_weights()
+    with pytest.raises(RuntimeError, match="backward called before forward"):
+        layer.backward(np.zeros((2, 3)))
+    for bad, error, message in [
+        (rng.normal(size=(2, 4)), ValueError, "3 dimensions"),
+        (rng.normal(size=(2, 5, 3)), ValueError, "4 features"),
+        (np.full((2, 5, 4), np.nan), ValueError, "NaN"),
+        (np.zeros((0, 5, 4)), ValueError, "empty"),
+        (np.full((2, 5), 4), ValueError, r"token ids in x must lie in \[0, 3\]"),
+        (np.full((2, 5, 4), "a"), TypeError, "dtype"),
+    ]:
+        with pytest.raises(error, match=message):
+            layer.forward(bad)
+    with pytest.raises(ValueError, match="initial state"):
+        layer.forward(rng.normal(size=(2, 5, 4)), initial_state=[np.zeros((3, 3))] * len(layer.state_names))
+    for old, new in zip(before, layer.get_weights()):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_layer_arguments_are_checked():
+    for make, name in [(lambda: SimpleRNN(0), "units"), (lambda: LSTM(3, bptt_steps=0), "bptt_steps"),
+                       (lambda: Dense(2, activation="swish"), "activation"), (lambda: Embedding(0, 3), "input_dim"),
+                       (lambda: GRU(2.5), "units"), (lambda: SimpleRNN(2, dtype=np.int32), "dtype")]:
+        with pytest.raises((ValueError, TypeError), match=name):
+            make()
