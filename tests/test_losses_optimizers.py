@@ -13,26 +13,28 @@ from numpy_rnn.optimizers import get_optimizer
 SHAPES = st.sampled_from([(4,), (3, 1), (2, 5), (2, 3, 4)])
 
 
-def check_loss_gradient(loss, y, out, h=1e-4, **kwargs):
+def check_loss_gradient(loss, y, out, **kwargs):
     params = {"out": out}
     _, grad = loss(y, out, **kwargs)
-    return gradcheck(lambda: loss(y, params["out"], **kwargs)[0], params, {"out": grad}, h=h)
+    return gradcheck(lambda: loss(y, params["out"], **kwargs)[0], params, {"out": grad})
 
 
-@settings(max_examples=20, deadline=None)
+@settings(deadline=None)
 @given(shape=SHAPES, seed=st.integers(0, 2**32 - 1))
 def test_binary_and_squared_losses(shape, seed):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, size=shape).astype(float)
     z = rng.normal(0, 2, size=shape)
     assert check_loss_gradient(binary_crossentropy_from_logits, y, z).ok
-    assert check_loss_gradient(binary_crossentropy, y, sigmoid(z), h=1e-6).ok  # a steep log: see below
+    # The probability forms are steep near 0 (-log a has derivatives ~1/a^k): they are checked on probabilities
+    # away from 0, where a finite difference can follow them. The logit forms take any value.
+    assert check_loss_gradient(binary_crossentropy, y, sigmoid(z / 4)).ok
     assert check_loss_gradient(mean_squared_error, rng.normal(size=shape), z).ok
     # The logit form and the probability form are the same loss where neither clips.
     assert binary_crossentropy_from_logits(y, z)[0] == pytest.approx(binary_crossentropy(y, sigmoid(z))[0])
 
 
-@settings(max_examples=20, deadline=None)
+@settings(deadline=None)
 @given(lead=st.sampled_from([(3,), (2, 4)]), classes=st.integers(2, 5), masked=st.booleans(),
        one_hot=st.booleans(), seed=st.integers(0, 2**32 - 1))
 def test_softmax_crossentropy_with_optional_mask(lead, classes, masked, one_hot, seed):
@@ -44,9 +46,7 @@ def test_softmax_crossentropy_with_optional_mask(lead, classes, masked, one_hot,
     if mask is not None:
         mask.reshape(-1)[0] = 1.0
     assert check_loss_gradient(softmax_crossentropy_from_logits, y, z, mask=mask).ok
-    # -log(a) is steep for a small probability a (its derivatives grow like 1/a^k), and a step h must stay well
-    # below a for the differences to be accurate: probabilities get a smaller step.
-    assert check_loss_gradient(categorical_crossentropy, y, softmax(z), h=1e-6, mask=mask).ok
+    assert check_loss_gradient(categorical_crossentropy, y, softmax(z / 4), mask=mask).ok  # steep near 0: see above
     assert (softmax_crossentropy_from_logits(y, z, mask=mask)[0]
             == pytest.approx(categorical_crossentropy(y, softmax(z), mask=mask)[0]))
 

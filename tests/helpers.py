@@ -1,0 +1,26 @@
+"""How the gradient tests draw weights.
+
+Every weight is random, biases included: zero biases would hide a bug in the bias gradients. Two are drawn the way
+they start in training rather than small and random, because finite differences can only confirm a gradient that
+is well above their own noise (~1e-12 of the loss):
+
+- the recurrent matrix W_h is orthogonal (Keras's initializer). A random W_h with small entries makes the gradient
+  reaching early steps vanish (0.06^5 ~ 1e-7 of the loss five steps back with one unit);
+- the layer-norm gain gamma lies around 1, not around 0, for the same reason.
+"""
+import numpy as np
+
+from numpy_rnn.initializers import orthogonal
+
+
+def random_weight(name, shape, rng, scale=0.6):
+    if name in ("W_h", "w1h"):
+        return orthogonal(shape, rng)
+    if name == "gamma":
+        return rng.uniform(0.5, 1.5, size=shape)
+    return rng.normal(0.0, scale, size=shape)
+
+
+def randomize(layer, rng):
+    for name, p in layer.params.items():
+        p[...] = random_weight(name, p.shape, rng)
