@@ -149,8 +149,9 @@ class Sequential:
         return (None, first.input_dim)
 
     def _require_built(self):
+        """Build from the first layer's input_shape if need be (as Keras does); ValueError when it is unknown."""
         if not self.layers or not all(layer.built for layer in self.layers):
-            raise ValueError("the model is not built yet: give the first layer an input_shape, call build(), or fit")
+            self.build()
 
     # -- compiling ----------------------------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None):
