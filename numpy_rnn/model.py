@@ -296,10 +296,7 @@ class Sequential:
     def _check_x(self, x, name):
         if not self.layers:
             raise ValueError("the model has no layers")
-        try:
-            x = self.layers[0].check_input(x)
-        except (ValueError, TypeError) as error:
-            raise type(error)(f"{name}: {error}") from None
+        x = self.layers[0].check_input(x, name)
         self._build_for(x)
         return x
 

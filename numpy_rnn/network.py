@@ -42,7 +42,7 @@ What differs from the book, and why:
 import numpy as np
 
 from .activations import sigmoid
-from .layers.base import check_positive_int
+from .layers.base import check_input_array, check_positive_int
 from .layers.dense import Dense
 from .layers.simple_rnn import SimpleRNN
 from .losses import binary_crossentropy_from_logits
@@ -262,31 +262,7 @@ class RecurrentNetwork:
         if n_features is None:
             self._require_fitted()
             n_features = self._rnn.input_dim
-        x = np.asarray(x)
-        if x.dtype.kind in "iu":
-            if x.ndim != 2:
-                raise ValueError(f"{name} of token ids must have shape (samples, steps), got shape {x.shape}")
-        elif x.dtype.kind in "fb":
-            if x.ndim != 3:
-                raise ValueError(f"{name} must have shape (samples, steps, features) for one-hot input or "
-                                 f"(samples, steps) for integer token ids, got shape {x.shape}")
-            if x.shape[2] != n_features:
-                raise ValueError(f"{name} must have {n_features} features on its last axis, got shape {x.shape}")
-        else:
-            raise TypeError(f"{name} must be a float (one-hot) array or an integer array of token ids, "
-                            f"got dtype {x.dtype}")
-        if x.size == 0:
-            raise ValueError(f"{name} is empty (shape {x.shape})")
-        if x.dtype.kind in "iu":
-            low, high = int(x.min()), int(x.max())
-            if low < 0 or high >= n_features:
-                raise ValueError(f"token ids in {name} must lie in [0, {n_features - 1}] (n_features={n_features}),"
-                                 f" got values from {low} to {high}")
-        else:
-            x = x.astype(self.dtype, copy=False)
-            if not np.all(np.isfinite(x)):
-                raise ValueError(f"{name} contains NaN or infinite values")
-        return x
+        return check_input_array(x, 3, n_features, self.dtype, name=name, n_features_name="n_features")
 
     def _check_xy(self, x, y, x_name, y_name, n_features):
         x = self._check_x(x, x_name, n_features)

@@ -259,7 +259,7 @@ def test_recurrent_layers_reject_bad_input_and_keep_their_weights(cls):
         (rng.normal(size=(2, 5, 3)), ValueError, "4 features"),
         (np.full((2, 5, 4), np.nan), ValueError, "NaN"),
         (np.zeros((0, 5, 4)), ValueError, "empty"),
-        (np.full((2, 5), 4), ValueError, r"token ids in x must lie in \[0, 3\]"),
+        (np.full((2, 5), 4), ValueError, r"x must hold token ids in \[0, 3\]"),
         (np.full((2, 5, 4), "a"), TypeError, "dtype"),
     ]:
         with pytest.raises(error, match=message):

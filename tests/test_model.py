@@ -206,7 +206,7 @@ def test_fit_rejects_bad_data_and_leaves_the_weights():
     model.compile("adam", "mse")
     model.build()
     before = [w.copy() for layer in model.layers for w in layer.get_weights()]
-    for bad_x, bad_y, message in [(x[..., 0], y, "x: .*3 dimensions"), (x, y[:-1], "10 samples but y has 9"),
+    for bad_x, bad_y, message in [(x[..., 0], y, "simple_rnn: x must have 3 dimensions"), (x, y[:-1], "10 samples but y has 9"),
                                   (x, np.stack([y, y], 1), "y has shape"), (np.full_like(x, np.nan), y, "NaN"),
                                   (np.concatenate([x, x], axis=2), y, "1 features"), (x, y.astype(str), "numeric")]:
         with pytest.raises((ValueError, TypeError), match=message):

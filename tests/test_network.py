@@ -284,15 +284,15 @@ def fitted(tiny_text):
 
 
 BAD_FIT_CALLS = [
-    ("x must have shape", lambda x, y: (x[0], y)),  # 2-D floats
-    ("x must have shape", lambda x, y: (x[..., None], y)),  # 4-D
+    ("x must have 3 dimensions", lambda x, y: (x[0], y)),  # 2-D floats
+    ("x must have 3 dimensions", lambda x, y: (x[..., None], y)),  # 4-D
     ("x has 90 samples but y has 89", lambda x, y: (x, y[:-1])),
     ("y must hold labels in", lambda x, y: (x, y + 1)),
     ("y must have shape", lambda x, y: (x, np.stack([y, y], axis=1))),
     ("x contains NaN", lambda x, y: (np.where(x == 1, np.nan, x), y)),
     ("x contains NaN or infinite", lambda x, y: (np.where(x == 1, np.inf, x), y)),
     ("x is empty", lambda x, y: (x[:0], y[:0])),
-    ("token ids in x must lie in", lambda x, y: (np.argmax(x, axis=2) - 1, y)),
+    ("x must hold token ids in", lambda x, y: (np.argmax(x, axis=2) - 1, y)),
     ("x must be a float", lambda x, y: (x.astype(str), y)),
     ("y must hold numeric", lambda x, y: (x, y.astype(str))),
 ]
@@ -328,7 +328,7 @@ def test_predict_and_score_check_the_fitted_feature_count(fitted):
     snap = snapshot(rn)
     with pytest.raises(ValueError, match="x must have 12 features"):
         rn.predict(x[..., :11])
-    with pytest.raises(ValueError, match=r"token ids in x must lie in \[0, 11\]"):
+    with pytest.raises(ValueError, match=r"x must hold token ids in \[0, 11\]"):
         rn.predict(np.full((2, 10), 12))
     with pytest.raises(ValueError, match="x has 90 samples but y has 3"):
         rn.score(x, y[:3])

@@ -27,6 +27,39 @@ def check_positive_int(value, name, allow_none=False):
     return int(value)
 
 
+def check_input_array(x, ndim, n_features, dtype, name="x", n_features_name="input_dim"):
+    """Validate ``x`` as dense input of rank ``ndim`` (last axis: ``n_features`` features) or as integer token ids
+    of rank ``ndim - 1`` with values in ``[0, n_features)``. ``n_features=None`` accepts any width (dense only).
+
+    Returns the array, float input cast to ``dtype``. Raises TypeError for non-numeric arrays and ValueError for the
+    wrong rank, an empty array, NaN/inf, or features/ids that do not fit; the messages start with ``name``.
+    """
+    x = np.asarray(x)
+    ids = x.dtype.kind in "iu"
+    if not ids and x.dtype.kind not in "fb":
+        raise TypeError(f"{name} must be a float array or integer token ids, got dtype {x.dtype}")
+    if x.ndim != (ndim - 1 if ids else ndim):
+        hint = " (samples, steps, features), or (samples, steps) for integer token ids," if ndim == 3 else ""
+        kind = f"token ids must have {ndim - 1}" if ids else f"must have {ndim}"
+        raise ValueError(f"{name} {kind} dimensions{hint} got shape {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} is empty (shape {x.shape})")
+    if ids:
+        if n_features is None:
+            raise ValueError(f"{name}: token-id input needs {n_features_name} (the vocabulary size)")
+        low, high = int(x.min()), int(x.max())
+        if low < 0 or high >= n_features:
+            raise ValueError(f"{name} must hold token ids in [0, {n_features - 1}] ({n_features_name}="
+                             f"{n_features}), got values from {low} to {high}")
+        return x
+    if n_features is not None and x.shape[-1] != n_features:
+        raise ValueError(f"{name} must have {n_features} features on its last axis, got shape {x.shape}")
+    x = x.astype(dtype, copy=False)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return x
+
+
 class Layer:
     """Base class: parameter bookkeeping, building, weights in and out, and the cache check."""
 
@@ -120,46 +153,16 @@ class Layer:
         """The rank dense input must have (token ids: one less). Layers that accept any rank return ``x``'s own."""
         return None
 
-    def check_input(self, x):
-        """Validate and return ``x`` as this layer's input (see ``_check_input``)."""
+    def check_input(self, x, name="x"):
+        """Validate and return ``x`` as this layer's input (see ``check_input_array``); errors name ``name``."""
         x = np.asarray(x)
         ndim = self.input_ndim(x)
         if ndim is None:
             ndim = x.ndim + 1 if x.dtype.kind in "iu" else max(x.ndim, 2)
-        return self._check_input(x, ndim)
+        return self._check_input(x, ndim, name)
 
-    def _check_input(self, x, ndim):
-        """Validate ``x`` as dense input of rank ``ndim`` (last axis: features) or as token ids of rank ``ndim - 1``.
-
-        Returns the array, float input cast to the layer's dtype. Raises TypeError for non-numeric arrays and
-        ValueError for the wrong rank, an empty array, NaN/inf, or features/ids that do not fit ``input_dim``.
-        """
-        x = np.asarray(x)
-        if x.dtype.kind in "iu":
-            if x.ndim != ndim - 1:
-                raise ValueError(f"{self.name}: token ids x must have {ndim - 1} dimensions, got shape {x.shape}")
-            if x.size == 0:
-                raise ValueError(f"{self.name}: x is empty (shape {x.shape})")
-            if self.input_dim is None:
-                raise ValueError(f"{self.name}: token-id input needs input_dim (the vocabulary size)")
-            low, high = int(x.min()), int(x.max())
-            if low < 0 or high >= self.input_dim:
-                raise ValueError(f"{self.name}: token ids in x must lie in [0, {self.input_dim - 1}] "
-                                 f"(input_dim={self.input_dim}), got values from {low} to {high}")
-            return x
-        if x.dtype.kind not in "fb":
-            raise TypeError(f"{self.name}: x must be a float array or integer token ids, got dtype {x.dtype}")
-        if x.ndim != ndim:
-            raise ValueError(f"{self.name}: x must have {ndim} dimensions, got shape {x.shape}")
-        if x.size == 0:
-            raise ValueError(f"{self.name}: x is empty (shape {x.shape})")
-        if self.input_dim is not None and x.shape[-1] != self.input_dim:
-            raise ValueError(f"{self.name}: x must have {self.input_dim} features on its last axis, "
-                             f"got shape {x.shape}")
-        x = x.astype(self.dtype, copy=False)
-        if not np.all(np.isfinite(x)):
-            raise ValueError(f"{self.name}: x contains NaN or infinite values")
-        return x
+    def _check_input(self, x, ndim, name="x"):
+        return check_input_array(x, ndim, self.input_dim, self.dtype, name=f"{self.name}: {name}")
 
     def _require_cache(self):
         if self.cache is None:

@@ -33,11 +33,11 @@ class Embedding(Layer):
     def output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
 
-    def check_input(self, ids):
+    def check_input(self, ids, name="x"):
         ids = np.asarray(ids)
         if ids.dtype.kind not in "iu":
-            raise TypeError(f"{self.name}: input must be integer token ids, got dtype {ids.dtype}")
-        return self._check_input(ids, ndim=ids.ndim + 1)
+            raise TypeError(f"{self.name}: {name} must be integer token ids, got dtype {ids.dtype}")
+        return self._check_input(ids, ids.ndim + 1, name)
 
     def forward(self, ids):
         ids = self.check_input(ids)
