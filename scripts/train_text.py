@@ -30,6 +30,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, help="(built-in: 30, IMDB: 20)")
     parser.add_argument("--bptt-steps", type=int, default=10, help="truncation length; 0 for full BPTT (default 10)")
     parser.add_argument("--samples", type=int, default=5000, help="built-in data set size (default 5000)")
+    parser.add_argument("--val-samples", type=int, default=5000,
+                        help="IMDB: reviews held out for validation (default 5000, the textbook's split)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
     parser.add_argument("--plot", default="train_text_loss.png", help="where to write the loss curves (PNG)")
@@ -37,8 +39,8 @@ def main(argv=None):
 
     if args.data:
         print(f"Reading IMDB from {args.data} (the textbook's preparation) ...")
-        x_train, y_train, x_val, y_val = load_imdb_book(args.data, allow_pickle=args.allow_pickle,
-                                                        random_state=args.seed)
+        x_train, y_train, x_val, y_val = load_imdb_book(args.data, n_val=args.val_samples,
+                                                        allow_pickle=args.allow_pickle, random_state=args.seed)
         defaults = dict(cells=32, learning_rate=0.01, epochs=20)
         name = "IMDB"
     else:

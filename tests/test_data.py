@@ -131,6 +131,8 @@ def test_the_books_preparation_in_one_call(tmp_path):
     assert set(np.unique(kept)) <= {0} | set(range(20, 34))  # no start/OOV ids, 0 only as padding
     again = load_imdb_book(path, n_val=10, maxlen=12, allow_pickle=True)
     np.testing.assert_array_equal(again[0], x_train)  # the split is seeded
+    with pytest.raises(ValueError, match="n_val must be"):
+        load_imdb_book(path, n_val=50, allow_pickle=True)
 
 
 # -- the built-in review language ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 import importlib.util
 import os
 
+import numpy as np
 import pytest
 
 SCRIPTS = os.path.join(os.path.dirname(__file__), os.pardir, "scripts")
@@ -21,3 +22,22 @@ def test_train_text_on_the_built_in_data_writes_its_plot(tmp_path, capsys):
     assert plot.stat().st_size > 1000
     assert len(rn.losses) == 3
     assert "validation accuracy" in capsys.readouterr().out
+
+
+def test_train_text_reads_an_aclimdb_folder(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(60)]
+    for split in ("train", "test"):
+        for polarity, marker in (("pos", "fine"), ("neg", "poor")):
+            folder = tmp_path / "aclImdb" / split / polarity
+            folder.mkdir(parents=True)
+            for i in range(20):
+                text = " ".join(list(rng.choice(words, size=30)) + [marker] * 3)
+                (folder / f"{i}_1.txt").write_text(text, encoding="utf-8")
+    plot = tmp_path / "imdb.png"
+    rn = load_script("train_text").main(["--data", str(tmp_path / "aclImdb"), "--val-samples", "10", "--epochs", "2",
+                                         "--verbose", "0", "--plot", str(plot)])
+    out = capsys.readouterr().out
+    assert "IMDB: 30 training and 10 validation sequences of 100 token ids" in out
+    assert rn.n_cells == 32 and rn.lr == 0.01 and plot.exists()

@@ -95,6 +95,9 @@ def load_imdb(path, num_words=None, skip_top=0, index_from=3, allow_pickle=False
 def split_train_val(x, y, n_val, rng):
     """A stratified split: ``n_val`` samples for validation with the class proportions of ``y``; seeded by ``rng``."""
     y = np.asarray(y)
+    if not isinstance(n_val, (int, np.integer)) or not 0 < n_val < len(y):
+        raise ValueError(f"n_val must be a whole number of samples between 1 and {len(y) - 1} (the data set has "
+                         f"{len(y)}), got {n_val!r}")
     val_idx = []
     for label in np.unique(y):
         members = rng.permutation(np.flatnonzero(y == label))
