@@ -11,18 +11,29 @@ When the last layer is ``Dense(activation="sigmoid")`` with ``binary_crossentrop
 with a categorical cross-entropy, the activation and the loss are computed together from the logit, which is exact
 and cannot overflow (see losses.py); the model still outputs probabilities.
 
+Training is guarded (guards.py): a NaN or infinite loss or gradient stops it with ``TrainingDivergedError`` before the
+bad update, gradient norms beyond ``gradient_warnings`` are reported, and Ctrl-C stops it cleanly after the current
+batch. ``save`` / ``Sequential.load`` keep everything needed to continue training exactly (persistence.py), and
+``model.history`` continues across ``fit`` calls, so a resumed model's curves continue too.
+
 Stateful training: when a recurrent layer is ``stateful``, ``fit`` feeds the batches in order, never shuffled: sample i
 of one batch must continue sample i of the batch before, so the carried state belongs to the same stream. Each batch is
 then a window of truncated BPTT, and gradients stop at its start. Call ``reset_states()`` where the streams restart.
 """
 import numpy as np
 
+import os
+
+from .guards import BatchGuard, GradientMonitor, StopOnInterrupt, position
+from .layers import LAYER_CLASSES
 from .layers.base import Layer, check_positive_int
 from .layers.embedding import Embedding
 from .layers.recurrent import Recurrent
 from .losses import FUSED_LOSSES, get_loss
 from .metrics import get_metric
-from .optimizers import get_optimizer
+from .optimizers import OPTIMIZERS, get_optimizer
+from .persistence import (ModelFileError, check_arrays, config_value, generator_state, read_model_file,
+                          restore_generator, write_model_file)
 from .progress import EpochProgress
 
 CLASS_LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
@@ -212,20 +223,26 @@ class Sequential:
         return value
 
     # -- whole data sets ----------------------------------------------------------------------------------------------
-    def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, shuffle=None, verbose=1):
-        """Train for ``epochs`` epochs of minibatches; returns a ``History``.
+    def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, shuffle=None, verbose=1, checkpoint=None,
+            gradient_warnings=(1e-8, 1e3)):
+        """Train for ``epochs`` epochs of minibatches; returns ``model.history``, which continues across calls.
 
-        ``shuffle`` defaults to True, and to False when a layer is stateful (where True is an error). Raises
-        ValueError/TypeError, before anything changes, for invalid data or arguments.
+        ``shuffle`` defaults to True, and to False when a layer is stateful (where True is an error).
+        ``checkpoint``: a path to save the model to after every epoch. ``gradient_warnings``: (vanishing, exploding)
+        global gradient-norm thresholds to warn about, or None. Raises ValueError/TypeError, before anything changes,
+        for invalid data or arguments; TrainingDivergedError when the loss or the gradients stop being finite.
         """
         self._require_compiled()
         epochs = check_positive_int(epochs, "epochs")
         batch_size = check_positive_int(batch_size, "batch_size")
+        monitor = GradientMonitor(gradient_warnings)
         x, y = self._check_data(x, y, "x", "y")
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ValueError("validation_data must be a tuple (x_val, y_val)")
             x_val, y_val = self._check_data(*validation_data, "x_val", "y_val")
+        if checkpoint is not None and not os.path.isdir(os.path.dirname(os.path.abspath(checkpoint))):
+            raise ValueError(f"checkpoint must be a path in an existing folder, got {checkpoint!r}")
         stateful = any(getattr(layer, "stateful", False) for layer in self.layers)
         if shuffle is None:
             shuffle = not stateful
@@ -237,27 +254,47 @@ class Sequential:
                 raise ValueError(f"with stateful layers every batch must hold all the streams: {len(x)} samples "
                                  f"do not split into batches of batch_size={batch_size}")
 
-        self.history = History()
+        if self.history is None:
+            self.history = History()
         n_batches = -(-len(x) // batch_size)
-        for epoch in range(epochs):
-            order = self._rng.permutation(len(x)) if shuffle else np.arange(len(x))
-            progress = EpochProgress(epoch, epochs, n_batches, verbose)
-            totals = {}
-            for start in range(0, len(x), batch_size):
-                idx = order[start:start + batch_size]
-                x_batch, y_batch = x[idx], y[idx]
-                value, out = self.loss_and_gradients(x_batch, y_batch)
-                self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
-                batch_metrics = {"loss": value, **self._metric_values(y_batch, out)}
-                for name, v in batch_metrics.items():
-                    totals[name] = totals.get(name, 0.0) + v * len(idx)
-                progress.update()
-            metrics = {name: total / len(x) for name, total in totals.items()}
-            if validation_data is not None:
-                metrics.update({f"val_{k}": v for k, v in self._evaluate(x_val, y_val, batch_size).items()})
-            self.history.append(epoch, metrics)
-            progress.finish(metrics)
+        first = len(self.history.epoch)  # epochs already trained: numbering continues
+        with StopOnInterrupt() as interrupt:
+            for epoch in range(first, first + epochs):
+                order = self._rng.permutation(len(x)) if shuffle else np.arange(len(x))
+                progress = EpochProgress(epoch, first + epochs, n_batches, verbose)
+                monitor.start_epoch()
+                totals, seen = {}, 0
+                for batch, start in enumerate(range(0, len(x), batch_size)):
+                    idx = order[start:start + batch_size]
+                    value, out = self.loss_and_gradients(x[idx], y[idx])
+                    guard = BatchGuard(self._named("params"), position(epoch, batch))
+                    guard.before_update(value, self._named("grads"))
+                    monitor.record(self.optimizer.step([(layer.params, layer.grads) for layer in self.layers]))
+                    guard.after_update()
+                    for name, v in {"loss": value, **self._metric_values(y[idx], out)}.items():
+                        totals[name] = totals.get(name, 0.0) + v * len(idx)
+                    seen += len(idx)
+                    progress.update()
+                    if interrupt.requested:
+                        break
+                metrics = {name: total / seen for name, total in totals.items()}
+                if interrupt.requested:
+                    progress.finish(metrics)
+                    print(f"Interrupted in {position(epoch, batch)}: training stopped; the weights are those after "
+                          f"that batch and the history holds the {len(self.history.epoch)} completed epoch(s).")
+                    break
+                if validation_data is not None:
+                    metrics.update({f"val_{k}": v for k, v in self._evaluate(x_val, y_val, batch_size).items()})
+                self.history.append(epoch, metrics)
+                progress.finish(metrics)
+                monitor.end_epoch(epoch)
+                if checkpoint is not None:
+                    self.save(checkpoint)
         return self.history
+
+    def _named(self, which):
+        """``(layer.param, array)`` pairs of every layer's ``params`` or ``grads``."""
+        return [(f"{layer.name}.{k}", v) for layer in self.layers for k, v in getattr(layer, which).items()]
 
     def evaluate(self, x, y, batch_size=32):
         """The loss on ``(x, y)``, or ``[loss, metric, ...]`` when metrics were compiled (as Keras returns them)."""
@@ -324,3 +361,99 @@ class Sequential:
         for layer in self.layers:
             shape = layer.output_shape(shape)
         return shape
+
+    # -- saving and loading -------------------------------------------------------------------------------------------
+    def save(self, path):
+        """Save layers, weights, optimizer state, history, carried states and random state to ``path``, atomically.
+
+        Raises ValueError for a model that is not built, or compiled with a loss or metric given as a function
+        (only names can be saved).
+        """
+        self._require_built()
+        meta = {"kind": "Sequential", "name": self.name, "random_state": self.random_state,
+                "layers": [{"class": type(layer).__name__, "config": layer.get_config()} for layer in self.layers],
+                "rng": generator_state(self._rng), "compile": None,
+                "history": None if self.history is None else {"epoch": self.history.epoch,
+                                                               "history": self.history.history}}
+        arrays = {f"layers/{i}/{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
+        for i, layer in enumerate(self.layers):
+            for j, state in enumerate(getattr(layer, "states", None) or []):
+                arrays[f"states/{i}/{j}"] = state
+        if self.optimizer is not None:
+            if not isinstance(self.loss, str) or not all(isinstance(name, str) for name, _ in self.metrics):
+                raise ValueError("only models compiled with named losses and metrics can be saved")
+            opt = self.optimizer
+            meta["compile"] = {"optimizer": type(opt).__name__.lower(), "optimizer_config": opt.get_config(),
+                               "iterations": opt.iterations, "loss": self.loss,
+                               "metrics": [name for name, _ in self.metrics]}
+            for (i, name), slots in opt.state.items():
+                for slot, value in slots.items():
+                    arrays[f"optimizer/{i}/{name}/{slot}"] = value
+        return write_model_file(path, meta, arrays)
+
+    @classmethod
+    def load(cls, path):
+        """A model saved by ``save``, compiled as it was, ready to predict or to continue training exactly.
+
+        Raises ModelFileError (a ValueError) for a file that is not such a model or does not fit its configuration.
+        """
+        meta, arrays = read_model_file(path, "Sequential")
+        try:
+            layers = []
+            for entry in config_value(meta, path, "layers"):
+                if entry.get("class") not in LAYER_CLASSES:
+                    raise ValueError(f"unknown layer class {entry.get('class')!r}")
+                layers.append(LAYER_CLASSES[entry["class"]](**entry["config"]))
+            model = cls(layers, random_state=meta.get("random_state"), name=meta.get("name", "sequential"))
+            for layer in model.layers:
+                layer.build(layer.input_dim, np.random.default_rng(0))  # placeholder values, replaced below
+            expected = {f"layers/{i}/{k}": v.shape for i, layer in enumerate(model.layers)
+                        for k, v in layer.params.items()}
+            compiled = meta.get("compile")
+            if compiled is not None:
+                optimizer = OPTIMIZERS[compiled["optimizer"]](**compiled["optimizer_config"])
+                optimizer.iterations = int(compiled["iterations"])
+                model.compile(optimizer, compiled["loss"], compiled["metrics"])
+            expected.update(model._expected_extra_arrays(arrays))
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            raise ModelFileError(f"{path!r} holds an invalid configuration: {error}") from None
+        check_arrays(path, arrays, expected)
+        for name, value in sorted(arrays.items()):
+            kind, i, *rest = name.split("/")
+            layer = model.layers[int(i)]
+            if kind == "layers":
+                layer.params[rest[0]][...] = value
+            elif kind == "states":
+                if layer.states is None:
+                    layer.states = [None] * len(layer.state_names)
+                layer.states[int(rest[0])] = value.astype(layer.dtype)
+            else:
+                param, slot = rest
+                model.optimizer.state.setdefault((int(i), param), {})[slot] = value.astype(layer.dtype)
+        model._rng = restore_generator(config_value(meta, path, "rng"), path)
+        if meta.get("history") is not None:
+            model.history = History()
+            model.history.epoch = list(meta["history"]["epoch"])
+            model.history.history = {k: list(v) for k, v in meta["history"]["history"].items()}
+        return model
+
+    def _expected_extra_arrays(self, arrays):
+        """Shapes of the optimizer-slot and carried-state arrays named in a file, checked against the layers."""
+        expected = {}
+        for name, value in arrays.items():
+            kind, *rest = name.split("/")
+            if kind == "states":
+                i, j = (int(v) for v in rest)
+                layer = self.layers[i]
+                if not isinstance(layer, Recurrent) or j >= len(layer.state_names):
+                    raise ValueError(f"{name} names no state of layer {i}")
+                expected[name] = (value.shape[0] if value.ndim == 2 else -1, layer.units)
+            elif kind == "optimizer":
+                if self.optimizer is None:
+                    raise ValueError(f"{name} is an optimizer state but the model was not compiled")
+                i, param, slot = int(rest[0]), rest[1], rest[2]
+                layer = self.layers[i]
+                if param not in layer.params or slot not in self.optimizer.init_state(layer.params[param]):
+                    raise ValueError(f"{name} names no optimizer slot of layer {i}")
+                expected[name] = layer.params[param].shape
+        return expected

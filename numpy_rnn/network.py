@@ -38,14 +38,26 @@ What differs from the book, and why:
 9. ``predict`` returns a 1-D array of 0/1 labels and ``predict_proba`` the probabilities; a fit starts from new
    weights and new ``losses`` / ``val_losses`` lists (the book's appended to the old lists).
 10. ``verbose`` controls a progress bar and a per-epoch line with the loss (and val loss and accuracy).
+11. ``save(path)`` / ``RecurrentNetwork.load(path)`` keep a model, its history and its random generator in one
+    ``.npz`` file that cannot run code (persistence.py); ``fit(..., checkpoint=path)`` saves after every epoch, and a
+    loaded model's ``fit`` continues where it stopped (``warm_start``), bit for bit.
+12. Training stops with ``TrainingDivergedError`` on a NaN or infinite loss or gradient, before the bad update;
+    ``clipnorm`` clips the gradients by their global norm; gradient norms beyond ``gradient_warnings`` are reported;
+    Ctrl-C stops cleanly after the current batch (guards.py).
 """
+import os
+
 import numpy as np
 
 from .activations import sigmoid
+from .guards import BatchGuard, GradientMonitor, StopOnInterrupt, TrainingDivergedError, position
 from .layers.base import check_input_array, check_positive_int
 from .layers.dense import Dense
 from .layers.simple_rnn import SimpleRNN
 from .losses import binary_crossentropy_from_logits
+from .optimizers import clip_scale, global_norm
+from .persistence import (ModelFileError, check_arrays, config_value, generator_state, read_model_file,
+                          restore_generator, write_model_file)
 from .progress import EpochProgress
 
 
@@ -65,16 +77,21 @@ class RecurrentNetwork:
     """The textbook's recurrent classifier. See the module docstring for the model and what differs from the book.
 
     ``RecurrentNetwork(n_cells=10, batch_size=32, learning_rate=0.1, bptt_steps=10, n_features=None,
-    random_state=None, initializer="numpy", dtype=np.float64, verbose=1)``
+    random_state=None, initializer="numpy", dtype=np.float64, verbose=1, clipnorm=None,
+    gradient_warnings=(1e-8, 1e3), warm_start=False)``
 
     ``n_features`` is the width of the one-hot input (the vocabulary size). It is read from one-hot data; for token
-    ids it defaults to the largest id in the training data plus one.
+    ids it defaults to the largest id in the training data plus one. ``clipnorm``: clip the gradients to this global
+    norm (None: no clipping, as in the book). ``gradient_warnings``: (vanishing, exploding) global-norm thresholds
+    to warn about, or None. ``warm_start``: ``fit`` continues from the current weights, history and random state
+    instead of starting over (set on loaded models).
 
     Raises ValueError/TypeError for invalid arguments.
     """
 
     def __init__(self, n_cells=10, batch_size=32, learning_rate=0.1, bptt_steps=10, n_features=None,
-                 random_state=None, initializer="numpy", dtype=np.float64, verbose=1):
+                 random_state=None, initializer="numpy", dtype=np.float64, verbose=1, clipnorm=None,
+                 gradient_warnings=(1e-8, 1e3), warm_start=False):
         self.n_cells = check_positive_int(n_cells, "n_cells")
         self.batch_size = check_positive_int(batch_size, "batch_size")
         self.lr = _check_positive_number(learning_rate, "learning_rate")
@@ -89,6 +106,12 @@ class RecurrentNetwork:
         if verbose not in (0, 1, 2, False, True):
             raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
         self.verbose = int(verbose)
+        self.clipnorm = None if clipnorm is None else _check_positive_number(clipnorm, "clipnorm")
+        GradientMonitor(gradient_warnings)  # validates the thresholds
+        self.gradient_warnings = None if gradient_warnings is None else tuple(float(t) for t in gradient_warnings)
+        self.warm_start = bool(warm_start)
+        if random_state is not None and not isinstance(random_state, (int, np.integer)):
+            raise TypeError(f"random_state must be an integer seed or None, got {random_state!r}")
         self.random_state = random_state
         self._rng = np.random.default_rng(random_state)
         self.losses = []
@@ -159,17 +182,27 @@ class RecurrentNetwork:
         return sigmoid(z)
 
     def training(self, x, y):
-        """One SGD step on a batch; returns the activations a (B, 1)."""
+        """One SGD step on a batch; returns the activations a (B, 1).
+
+        Raises TrainingDivergedError, with the weights as they were, when the loss, a gradient or an updated weight
+        is NaN or infinite.
+        """
         z = self.forpass(x)
         a = self.sigmoid(z)
         err = -(y - a)
         w1h_grad, w1x_grad, b1_grad, w2_grad, b2_grad = self.backprop(x, err)
-        self.w1h -= self.lr * w1h_grad
-        self.w1x -= self.lr * w1x_grad
-        self.b1 -= self.lr * b1_grad
-        self.w2 -= self.lr * w2_grad
-        self.b2 -= self.lr * b2_grad
         self._last_loss, _ = binary_crossentropy_from_logits(y, z)
+        names = ("w1h", "w1x", "b1", "w2", "b2")
+        guard = BatchGuard([(name, getattr(self, name)) for name in names])
+        guard.before_update(self._last_loss, zip(names, (w1h_grad, w1x_grad, b1_grad, w2_grad, b2_grad)))
+        self._last_grad_norm = global_norm((w1h_grad, w1x_grad, b1_grad, w2_grad, b2_grad))
+        lr = self.lr * clip_scale(self._last_grad_norm, self.clipnorm)  # clipping rescales the whole step
+        self.w1h -= lr * w1h_grad
+        self.w1x -= lr * w1x_grad
+        self.b1 -= lr * b1_grad
+        self.w2 -= lr * w2_grad
+        self.b2 -= lr * b2_grad
+        guard.after_update()
         return a
 
     def gen_batch(self, x, y):
@@ -182,37 +215,65 @@ class RecurrentNetwork:
             idx = order[start:start + self.batch_size]
             yield x[idx], y[idx]
 
-    def fit(self, x, y, epochs=100, x_val=None, y_val=None):
-        """Train from new weights for ``epochs`` epochs of minibatch SGD; returns self.
+    def fit(self, x, y, epochs=100, x_val=None, y_val=None, checkpoint=None):
+        """Train for ``epochs`` epochs of minibatch SGD; returns self.
 
         ``x``: one-hot (N, T, F) or token ids (N, T); ``y``: N labels in {0, 1}. Validation data is optional.
-        Raises ValueError/TypeError, before anything is changed, for invalid input.
+        A new model starts from new weights; with ``warm_start`` (a loaded model) training continues.
+        ``checkpoint``: a path to save the model to after every epoch.
+        Raises ValueError/TypeError, before anything is changed, for invalid input; TrainingDivergedError when the
+        loss or the gradients stop being finite.
         """
         epochs = check_positive_int(epochs, "epochs")
         if (x_val is None) != (y_val is None):
             raise ValueError("x_val and y_val must be given together")
-        n_features = self.n_features or self._infer_n_features(x, x_val) or 0
+        resume = self.warm_start and self._rnn is not None
+        if resume:
+            n_features = self._rnn.input_dim
+        else:
+            n_features = self.n_features or self._infer_n_features(x, x_val) or 0
         x, y = self._check_xy(x, y, "x", "y", n_features)
         if x_val is not None:
             x_val, y_val = self._check_xy(x_val, y_val, "x_val", "y_val", n_features)
+        if checkpoint is not None and not os.path.isdir(os.path.dirname(os.path.abspath(checkpoint))):
+            raise ValueError(f"checkpoint must be a path in an existing folder, got {checkpoint!r}")
 
-        self._rng = np.random.default_rng(self.random_state)
-        self.init_weights(n_features, 1)
-        self.losses, self.val_losses, self.val_scores = [], [], []
+        if not resume:
+            self._rng = np.random.default_rng(self.random_state)
+            self.init_weights(n_features, 1)
+            self.losses, self.val_losses, self.val_scores = [], [], []
+        monitor = GradientMonitor(self.gradient_warnings)
         n_batches = -(-len(x) // self.batch_size)
-        for epoch in range(epochs):
-            progress = EpochProgress(epoch, epochs, n_batches, self.verbose)
-            batch_losses = []
-            for x_batch, y_batch in self.gen_batch(x, y):
-                self.training(x_batch, y_batch)
-                batch_losses.append(self._last_loss)
-                progress.update()
-            self.losses.append(float(np.mean(batch_losses)))
-            metrics = {"loss": self.losses[-1]}
-            if x_val is not None:
-                self.update_val_loss(x_val, y_val)
-                metrics.update(val_loss=self.val_losses[-1], val_accuracy=self.val_scores[-1])
-            progress.finish(metrics)
+        first = len(self.losses)  # epochs already trained: numbering continues after a resume
+        with StopOnInterrupt() as interrupt:
+            for epoch in range(first, first + epochs):
+                progress = EpochProgress(epoch, first + epochs, n_batches, self.verbose)
+                monitor.start_epoch()
+                batch_losses = []
+                for batch, (x_batch, y_batch) in enumerate(self.gen_batch(x, y)):
+                    try:
+                        self.training(x_batch, y_batch)
+                    except TrainingDivergedError as error:
+                        raise TrainingDivergedError(f"{position(epoch, batch)}: {error}") from None
+                    batch_losses.append(self._last_loss)
+                    monitor.record(self._last_grad_norm)
+                    progress.update()
+                    if interrupt.requested:
+                        break
+                if interrupt.requested:
+                    progress.finish({"loss": float(np.mean(batch_losses))})
+                    print(f"Interrupted in {position(epoch, batch)}: training stopped; the weights are those after "
+                          f"that batch and the history holds the {len(self.losses)} completed epoch(s).")
+                    break
+                self.losses.append(float(np.mean(batch_losses)))
+                metrics = {"loss": self.losses[-1]}
+                if x_val is not None:
+                    self.update_val_loss(x_val, y_val)
+                    metrics.update(val_loss=self.val_losses[-1], val_accuracy=self.val_scores[-1])
+                progress.finish(metrics)
+                monitor.end_epoch(epoch)
+                if checkpoint is not None:
+                    self.save(checkpoint)
         return self
 
     def update_val_loss(self, x_val, y_val):
@@ -235,6 +296,46 @@ class RecurrentNetwork:
         """Accuracy on ``(x, y)``."""
         x, y = self._check_xy(x, y, "x", "y", self._rnn.input_dim if self._rnn else None)
         return float(np.mean((self._logits(x) > 0) == y))
+
+    # -- saving and loading ----------------------------------------------------------------------------------------
+    _CONFIG = ("n_cells", "batch_size", "bptt_steps", "n_features", "random_state", "initializer", "verbose",
+               "clipnorm")
+
+    def save(self, path):
+        """Save weights, configuration, history and random state to ``path`` (an .npz file), atomically."""
+        self._require_fitted()
+        config = {name: getattr(self, name) for name in self._CONFIG}
+        config.update(learning_rate=self.lr, dtype=self.dtype.name,
+                      gradient_warnings=None if self.gradient_warnings is None else list(self.gradient_warnings))
+        meta = {"kind": "RecurrentNetwork", "config": config,
+                "shapes": {"n_features": self._rnn.input_dim, "n_classes": self._dense.units},
+                "history": {"losses": self.losses, "val_losses": self.val_losses, "val_scores": self.val_scores},
+                "rng": generator_state(self._rng)}
+        arrays = {name: getattr(self, name) for name in ("w1h", "w1x", "b1", "w2", "b2")}
+        return write_model_file(path, meta, arrays)
+
+    @classmethod
+    def load(cls, path):
+        """A model saved by ``save``, ready to predict or to continue training (its ``warm_start`` is on).
+
+        Raises ModelFileError (a ValueError) for a file that is not such a model or does not fit its configuration.
+        """
+        meta, arrays = read_model_file(path, "RecurrentNetwork")
+        try:
+            rn = cls(**config_value(meta, path, "config"), warm_start=True)
+            n_features = config_value(meta, path, "shapes", "n_features")
+            n_classes = config_value(meta, path, "shapes", "n_classes")
+            history = config_value(meta, path, "history")
+            rn.init_weights(n_features, n_classes)
+        except (TypeError, ValueError) as error:
+            raise ModelFileError(f"{path!r} holds an invalid configuration: {error}") from None
+        check_arrays(path, arrays, {name: getattr(rn, name).shape for name in ("w1h", "w1x", "b1", "w2", "b2")})
+        for name, value in arrays.items():
+            getattr(rn, name)[...] = value
+        rn._rng = restore_generator(config_value(meta, path, "rng"), path)
+        rn.losses, rn.val_losses, rn.val_scores = (list(map(float, history.get(k, [])))
+                                                   for k in ("losses", "val_losses", "val_scores"))
+        return rn
 
     # -- helpers -------------------------------------------------------------------------------------------------------
     def _logits(self, x, chunk=1024):

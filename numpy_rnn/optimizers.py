@@ -19,7 +19,20 @@ eps 1e-7 throughout.
 the update keeps its direction and only its length is capped. It is the usual cure for the exploding gradients of
 recurrent networks on long sequences.
 """
+import inspect
+
 import numpy as np
+
+
+def global_norm(grads):
+    """``sqrt(sum of every g^2)`` over an iterable of gradient arrays (inf when the squares overflow)."""
+    with np.errstate(over="ignore"):  # an infinite norm is the right answer for diverging gradients
+        return float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+
+
+def clip_scale(norm, clipnorm):
+    """The factor that brings a global norm down to ``clipnorm`` (1.0 when it is already within it or no clip)."""
+    return clipnorm / norm if clipnorm is not None and norm > clipnorm else 1.0
 
 
 class Optimizer:
@@ -38,10 +51,8 @@ class Optimizer:
     def step(self, pairs):
         """Apply one update to every ``(params, grads)`` pair. Returns the global gradient norm before clipping."""
         pairs = list(pairs)
-        norm = float(np.sqrt(sum(np.sum(g * g) for _, grads in pairs for g in grads.values())))
-        scale = 1.0
-        if self.global_clipnorm is not None and norm > self.global_clipnorm:
-            scale = self.global_clipnorm / norm
+        norm = global_norm(g for _, grads in pairs for g in grads.values())
+        scale = clip_scale(norm, self.global_clipnorm)
         self.iterations += 1
         for i, (params, grads) in enumerate(pairs):
             for name, p in params.items():
@@ -57,6 +68,11 @@ class Optimizer:
 
     def update(self, p, g, state):
         raise NotImplementedError
+
+    def get_config(self):
+        """The constructor's arguments, for saving: ``type(opt)(**opt.get_config())`` is the same optimizer."""
+        names = inspect.signature(type(self).__init__).parameters
+        return {name: getattr(self, name) for name in names if name != "self"}
 
 
 class SGD(Optimizer):

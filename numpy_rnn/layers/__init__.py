@@ -8,4 +8,7 @@ from .lstm import LSTM
 from .recurrent import Recurrent
 from .simple_rnn import SimpleRNN
 
+# By class name, for rebuilding saved models.
+LAYER_CLASSES = {cls.__name__: cls for cls in (Dense, Embedding, GRU, LayerNormSimpleRNN, LSTM, SimpleRNN)}
+
 __all__ = ["Layer", "Dense", "Embedding", "GRU", "LayerNormSimpleRNN", "LSTM", "Recurrent", "SimpleRNN"]

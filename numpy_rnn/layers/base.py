@@ -112,6 +112,21 @@ class Layer:
     def count_params(self):
         return int(sum(p.size for p in self.params.values()))
 
+    # The constructor arguments that describe the layer; subclasses add their own.
+    config_keys = ("input_dim", "input_shape", "dtype", "name", "initializer")
+
+    def get_config(self):
+        """The constructor's arguments as plain JSON values: ``type(layer)(**layer.get_config())`` rebuilds it."""
+        config = {}
+        for key in self.config_keys:
+            value = getattr(self, key)
+            if key == "dtype":
+                value = np.dtype(value).name
+            elif key == "input_shape" and value is not None:
+                value = list(value)
+            config[key] = value
+        return config
+
     def get_weights(self):
         """The parameters as a list of arrays, in the order and shapes Keras uses for the same layer."""
         return [p.copy() for p in self.params.values()]

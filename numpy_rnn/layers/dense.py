@@ -26,6 +26,8 @@ class Dense(Layer):
     Raises ValueError/TypeError for invalid arguments and for input of the wrong size or values.
     """
 
+    config_keys = Layer.config_keys + ("units", "activation")
+
     def __init__(self, units, activation=None, **kwargs):
         super().__init__(**kwargs)
         self.units = check_positive_int(units, "units")

@@ -22,6 +22,8 @@ class Embedding(Layer):
     integers in [0, V).
     """
 
+    config_keys = Layer.config_keys + ("output_dim", "input_length")
+
     def __init__(self, input_dim, output_dim, input_length=None, **kwargs):
         super().__init__(input_dim=check_positive_int(input_dim, "input_dim"), **kwargs)
         self.output_dim = check_positive_int(output_dim, "output_dim")

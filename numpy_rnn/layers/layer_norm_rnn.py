@@ -31,6 +31,7 @@ class LayerNormSimpleRNN(Recurrent):
 
     gates = 1
     state_names = ("h",)
+    config_keys = Recurrent.config_keys + ("epsilon",)
 
     def __init__(self, units, epsilon=1e-3, **kwargs):
         super().__init__(units, **kwargs)

@@ -50,6 +50,7 @@ class Recurrent(Layer):
 
     gates = 1
     state_names = ("h",)
+    config_keys = Layer.config_keys + ("units", "return_sequences", "return_state", "stateful", "bptt_steps")
 
     def __init__(self, units, return_sequences=False, return_state=False, stateful=False, bptt_steps=None,
                  **kwargs):
