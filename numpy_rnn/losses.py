@@ -19,7 +19,8 @@ from .activations import sigmoid, softmax
 def binary_crossentropy_from_logits(y, z):
     """Mean binary cross-entropy of labels ``y`` (0/1) and logits ``z`` of the same shape; gradient w.r.t. ``z``."""
     n = z.size
-    value = np.sum(np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))) / n
+    # Divided before summing, so that a mean of losses near the largest float cannot overflow in the sum.
+    value = np.sum((np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))) / n)
     return float(value), (sigmoid(z) - y) / n
 
 
