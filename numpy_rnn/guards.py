@@ -71,10 +71,13 @@ class GradientMonitor:
     """Counts batches whose global gradient norm is below ``vanishing`` or above ``exploding``; warns per epoch."""
 
     def __init__(self, thresholds):
-        if thresholds is None:
-            self.vanishing, self.exploding = 0.0, np.inf
-        else:
-            self.vanishing, self.exploding = (float(t) for t in thresholds)
+        self.vanishing, self.exploding = 0.0, np.inf
+        if thresholds is not None:
+            try:
+                self.vanishing, self.exploding = (float(t) for t in thresholds)
+            except (TypeError, ValueError):
+                raise TypeError(f"gradient_warnings must be None or a pair of numbers (vanishing, exploding), got "
+                                f"{thresholds!r}") from None
             if not 0 <= self.vanishing < self.exploding:
                 raise ValueError(f"gradient_warnings must be (vanishing, exploding) with 0 <= vanishing < exploding, "
                                  f"got {thresholds!r}")

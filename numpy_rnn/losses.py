@@ -101,6 +101,8 @@ def get_loss(name):
     """Return the loss function for a name (or a callable, returned as it is). Raises ValueError for unknown names."""
     if callable(name):
         return name
+    if not isinstance(name, str):
+        raise TypeError(f"loss must be a name or a callable, got {name!r}")
     if name not in LOSSES:
         raise ValueError(f"loss must be one of {sorted(LOSSES)} or a callable, got {name!r}")
     return LOSSES[name]

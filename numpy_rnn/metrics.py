@@ -36,6 +36,8 @@ def get_metric(name):
     """A metric function by name (or a callable ``f(y, output) -> float``). Raises ValueError for unknown names."""
     if callable(name):
         return name
+    if not isinstance(name, str):
+        raise TypeError(f"metric must be a name or a callable, got {name!r}")
     if name not in METRICS:
         raise ValueError(f"metric must be one of {sorted(METRICS)} or a callable, got {name!r}")
     return METRICS[name]

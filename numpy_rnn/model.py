@@ -26,7 +26,8 @@ import os
 
 from .guards import BatchGuard, GradientMonitor, StopOnInterrupt, position
 from .layers import LAYER_CLASSES
-from .layers.base import Layer, check_positive_int
+from .checks import check_positive_int, check_random_state
+from .layers.base import Layer
 from .layers.embedding import Embedding
 from .layers.recurrent import Recurrent
 from .losses import FUSED_LOSSES, get_loss
@@ -63,7 +64,7 @@ class Sequential:
         self.layers = []
         self.name = name
         self.random_state = random_state
-        self._rng = np.random.default_rng(random_state)
+        self._rng = check_random_state(random_state)
         self.optimizer = None
         self.loss = None
         self.metrics = []
@@ -342,6 +343,8 @@ class Sequential:
         y = np.asarray(y)
         if y.dtype.kind not in "biuf":
             raise TypeError(f"{y_name} must be numeric, got dtype {y.dtype}")
+        if y.ndim == 0:
+            raise ValueError(f"{y_name} must be an array with one target per sample, got a scalar")
         if len(y) != len(x):
             raise ValueError(f"{x_name} has {len(x)} samples but {y_name} has {len(y)}")
         if y.dtype.kind == "f" and not np.all(np.isfinite(y)):

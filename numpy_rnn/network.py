@@ -51,7 +51,7 @@ import numpy as np
 
 from .activations import sigmoid
 from .guards import BatchGuard, GradientMonitor, StopOnInterrupt, TrainingDivergedError, position
-from .layers.base import check_input_array, check_positive_int
+from .checks import check_dtype, check_input_array, check_positive_int, check_random_state
 from .layers.dense import Dense
 from .layers.simple_rnn import SimpleRNN
 from .losses import binary_crossentropy_from_logits
@@ -97,23 +97,19 @@ class RecurrentNetwork:
         self.lr = _check_positive_number(learning_rate, "learning_rate")
         self.bptt_steps = check_positive_int(bptt_steps, "bptt_steps", allow_none=True)
         self.n_features = check_positive_int(n_features, "n_features", allow_none=True)
-        if initializer not in ("numpy", "tensorflow"):
+        if not isinstance(initializer, str) or initializer not in ("numpy", "tensorflow"):
             raise ValueError(f'initializer must be "numpy" or "tensorflow", got {initializer!r}')
         self.initializer = initializer
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
-        if verbose not in (0, 1, 2, False, True):
+        self.dtype = check_dtype(dtype)
+        if not isinstance(verbose, (int, np.integer)) or verbose not in (0, 1, 2):
             raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
         self.verbose = int(verbose)
         self.clipnorm = None if clipnorm is None else _check_positive_number(clipnorm, "clipnorm")
         GradientMonitor(gradient_warnings)  # validates the thresholds
         self.gradient_warnings = None if gradient_warnings is None else tuple(float(t) for t in gradient_warnings)
         self.warm_start = bool(warm_start)
-        if random_state is not None and not isinstance(random_state, (int, np.integer)):
-            raise TypeError(f"random_state must be an integer seed or None, got {random_state!r}")
+        self._rng = check_random_state(random_state)
         self.random_state = random_state
-        self._rng = np.random.default_rng(random_state)
         self.losses = []
         self.val_losses = []
         self.val_scores = []
@@ -239,7 +235,7 @@ class RecurrentNetwork:
             raise ValueError(f"checkpoint must be a path in an existing folder, got {checkpoint!r}")
 
         if not resume:
-            self._rng = np.random.default_rng(self.random_state)
+            self._rng = check_random_state(self.random_state)
             self.init_weights(n_features, 1)
             self.losses, self.val_losses, self.val_scores = [], [], []
         monitor = GradientMonitor(self.gradient_warnings)

@@ -54,22 +54,31 @@ def write_model_file(path, meta, arrays):
     return path
 
 
+def check_archive(path, error, what):
+    """Raise ``error`` unless ``path`` is a readable zip archive (an .npz) whose members unpack to at most
+    ``MAX_BYTES``, judged from the sizes the archive declares, before anything is unpacked."""
+    if not os.path.isfile(path):
+        raise error(f"{path!r}: no such file")
+    if not zipfile.is_zipfile(path):
+        raise error(f"{path!r} is not {what}: not an .npz (zip) archive, or truncated")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError) as problem:
+        raise error(f"{path!r} could not be read as {what}: {problem}") from None
+    if unpacked > MAX_BYTES:
+        raise error(f"{path!r} would unpack to {unpacked / 2**30:.3g} GiB, more than {what} may hold "
+                    f"({MAX_BYTES / 2**30:.3g} GiB)")
+
+
 def read_model_file(path, kind):
     """Read a file written by ``write_model_file`` for a model of ``kind``; returns ``(meta, arrays)``.
 
     Raises ModelFileError for anything but a readable numpy_rnn file of this version and kind.
     """
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ModelFileError(f"{path!r}: no such file")
-    if not zipfile.is_zipfile(path):
-        raise ModelFileError(f"{path!r} is not a numpy_rnn model file: not an .npz (zip) archive, or truncated")
+    check_archive(path, ModelFileError, "a numpy_rnn model file")
     try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-        if unpacked > MAX_BYTES:
-            raise ModelFileError(f"{path!r} would unpack to {unpacked / 2**30:.1f} GiB, more than a numpy_rnn model "
-                                 f"file may hold ({MAX_BYTES / 2**30:.0f} GiB)")
         with np.load(path, allow_pickle=False) as f:
             if META_KEY not in f.files:
                 raise ModelFileError(f"{path!r} is an .npz file but not a numpy_rnn model (no {META_KEY!r} entry)")

@@ -13,7 +13,12 @@ import zipfile
 
 import numpy as np
 
+from ..persistence import check_archive
 from .text import OOV, build_word_index, encode_ranks, pad_sequences, texts_to_ranks
+
+
+# The longest IMDB review is about 14 kB; a "review" file beyond this is not one, and is not read into memory.
+MAX_REVIEW_BYTES = 1 * 2**20
 
 
 class DataError(ValueError):
@@ -37,6 +42,8 @@ def load_aclimdb(path):
                 if not name.endswith(".txt"):
                     continue
                 file = os.path.join(folder, name)
+                if os.path.getsize(file) > MAX_REVIEW_BYTES:
+                    raise DataError(f"{file!r} is larger than {MAX_REVIEW_BYTES} bytes: not a review")
                 try:
                     with open(file, encoding="utf-8") as f:
                         texts.append(f.read())
@@ -60,14 +67,13 @@ def load_imdb_npz(path, allow_pickle=False):
             "a file can execute arbitrary code hidden in it. Load it only if you trust where it came from, by "
             "passing allow_pickle=True (or --allow-pickle to the scripts). The aclImdb/ folder needs no such trust.")
     # np.load unpickles any file that is not a zip archive; the opt-in is for imdb.npz's arrays, not for that.
-    if not zipfile.is_zipfile(path):
-        raise DataError(f"{path!r} could not be read as an .npz file: it is not a zip archive")
+    check_archive(path, DataError, "an imdb.npz file")
     try:
         with np.load(path, allow_pickle=True) as f:
             arrays = {k: f[k] for k in ("x_train", "y_train", "x_test", "y_test")}
     except KeyError as error:
         raise DataError(f"{path!r} is not an imdb.npz file: missing array {error}") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, TypeError) as error:
         raise DataError(f"{path!r} could not be read as an .npz file: {error}") from None
     return tuple((list(map(list, arrays[f"x_{s}"])), np.asarray(arrays[f"y_{s}"], dtype=np.int64))
                  for s in ("train", "test"))

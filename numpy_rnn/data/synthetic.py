@@ -12,6 +12,8 @@ Reviews have random lengths and are padded at the front with id 0 (the ``<pad>``
 """
 import numpy as np
 
+from ..checks import check_positive_int, check_random_state
+
 POSITIVE = ("good", "great", "fun", "moving", "brilliant", "loved")
 NEGATIVE = ("bad", "dull", "awful", "boring", "weak", "hated")
 NEUTRAL = ("the", "movie", "film", "plot", "actors", "story", "was", "and", "it", "this", "a", "very")
@@ -43,13 +45,14 @@ def make_reviews(n_samples=4000, min_length=6, max_length=12, negation_rate=0.35
     Raises ValueError for sizes that cannot hold a review (three sentiment words, each possibly negated).
     """
     for name, value in (("n_samples", n_samples), ("min_length", min_length), ("max_length", max_length)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        check_positive_int(value, name)
     if min_length < 6 or max_length < min_length:
         raise ValueError(f"need 6 <= min_length <= max_length, got min_length={min_length}, max_length={max_length}")
+    if isinstance(negation_rate, (bool, np.bool_)) or not isinstance(negation_rate, (int, float, np.number)):
+        raise TypeError(f"negation_rate must be a number in [0, 1], got {negation_rate!r}")
     if not 0 <= negation_rate <= 1:
         raise ValueError(f"negation_rate must lie in [0, 1], got {negation_rate!r}")
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state)
     sentiment_ids = np.flatnonzero(_POLARITY != 0)
     neutral_ids = np.array([VOCABULARY.index(w) for w in NEUTRAL])
     ids = np.zeros((n_samples, max_length), dtype=np.int64)

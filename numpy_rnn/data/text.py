@@ -18,6 +18,48 @@ _TOKEN = re.compile(r"[a-z0-9']+")
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
+def _check_int(value, name, minimum=None, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer{' or None' if allow_none else ''}, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
+    return int(value)
+
+
+def _is_sequence(value):
+    """A list, tuple or 1-D-or-more array: what counts as a sequence here (a string does not)."""
+    return isinstance(value, (list, tuple)) or isinstance(value, np.ndarray) and value.ndim >= 1
+
+
+def _int_sequences(value, name):
+    """A list of lists of ints from a sequence of integer sequences; TypeError naming ``name`` otherwise."""
+    if not _is_sequence(value):
+        raise TypeError(f"{name} must be a sequence of sequences of integers, got {type(value).__name__}")
+    sequences = []
+    for seq in value:
+        if not _is_sequence(seq) or isinstance(seq, np.ndarray) and seq.ndim != 1:
+            raise TypeError(f"{name} must hold sequences of integers, got an element {seq!r}")
+        ints = []
+        for item in seq:
+            if isinstance(item, (bool, np.bool_)) or not isinstance(item, (int, np.integer)):
+                raise TypeError(f"{name} must hold integers, got {item!r}")
+            ints.append(int(item))
+        sequences.append(ints)
+    return sequences
+
+
+def _texts(value, name):
+    if not _is_sequence(value):
+        raise TypeError(f"{name} must be a sequence of strings, got {type(value).__name__}")
+    texts = list(value)
+    for text in texts:
+        if not isinstance(text, str):
+            raise TypeError(f"{name} must hold strings, got {type(text).__name__}")
+    return texts
+
+
 def tokenize(text):
     """Lower-case words of ``text``: letters, digits and apostrophes; HTML line breaks count as spaces."""
     if not isinstance(text, str):
@@ -28,7 +70,7 @@ def tokenize(text):
 def build_word_index(texts):
     """``{word: rank}``, rank 1 for the most frequent word; ties keep the order in which words first appear."""
     counts = Counter()
-    for text in texts:
+    for text in _texts(texts, "texts"):
         counts.update(tokenize(text))
     # Counter.most_common is stable: equal counts stay in first-seen order.
     return {word: rank for rank, (word, _) in enumerate(counts.most_common(), start=1)}
@@ -36,12 +78,10 @@ def build_word_index(texts):
 
 def encode_ranks(rank_sequences, num_words=None, skip_top=0, index_from=3, start_char=START, oov_char=OOV):
     """Apply Keras's IMDB encoding (module docstring) to sequences of word ranks; returns a list of lists of ids."""
-    if num_words is not None and (not isinstance(num_words, (int, np.integer)) or num_words <= index_from):
-        raise ValueError(f"num_words must be an integer above index_from={index_from} or None, got {num_words!r}")
-    if not isinstance(skip_top, (int, np.integer)) or skip_top < 0:
-        raise ValueError(f"skip_top must be a non-negative integer, got {skip_top!r}")
+    num_words = _check_int(num_words, "num_words", minimum=index_from + 1, allow_none=True)
+    skip_top = _check_int(skip_top, "skip_top", minimum=0)
     encoded = []
-    for ranks in rank_sequences:
+    for ranks in _int_sequences(rank_sequences, "rank_sequences"):
         ids = ([start_char] if start_char is not None else []) + [int(r) + index_from for r in ranks]
         limit = num_words if num_words is not None else float("inf")
         encoded.append([i if skip_top <= i < limit else oov_char for i in ids])
@@ -51,7 +91,7 @@ def encode_ranks(rank_sequences, num_words=None, skip_top=0, index_from=3, start
 def texts_to_ranks(texts, word_index, index_from=3):
     """Word ranks of raw texts; an unknown word gets the rank that ``encode_ranks`` turns into the OOV id."""
     unknown = OOV - index_from
-    return [[word_index.get(w, unknown) for w in tokenize(t)] for t in texts]
+    return [[word_index.get(w, unknown) for w in tokenize(t)] for t in _texts(texts, "texts")]
 
 
 def texts_to_sequences(texts, word_index, num_words=None, skip_top=0, index_from=3):
@@ -67,13 +107,12 @@ def pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value
     Raises ValueError for invalid options.
     """
     for name, option in (("padding", padding), ("truncating", truncating)):
-        if option not in ("pre", "post"):
+        if not isinstance(option, str) or option not in ("pre", "post"):
             raise ValueError(f'{name} must be "pre" or "post", got {option!r}')
-    sequences = [list(s) for s in sequences]
+    sequences = _int_sequences(sequences, "sequences")
+    maxlen = _check_int(maxlen, "maxlen", minimum=0, allow_none=True)
     if maxlen is None:
         maxlen = max((len(s) for s in sequences), default=0)
-    if not isinstance(maxlen, (int, np.integer)) or maxlen < 0:
-        raise ValueError(f"maxlen must be a non-negative integer or None, got {maxlen!r}")
     out = np.full((len(sequences), maxlen), value, dtype=dtype)
     for i, s in enumerate(sequences):
         s = s[-maxlen:] if truncating == "pre" else s[:maxlen]
@@ -86,17 +125,25 @@ def pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value
     return out
 
 
-def to_one_hot(ids, num_classes=None, dtype=np.float32):
+def to_one_hot(ids, num_classes=None, dtype=np.float32, max_bytes=4 * 2**30):
     """One-hot rows for integer ids: shape ``ids.shape + (num_classes,)``.
 
     Mostly for comparison: every numpy_rnn layer takes the ids themselves and gives the same result without the
-    memory. Raises ValueError for ids outside ``[0, num_classes)``.
+    memory. Raises ValueError for ids outside ``[0, num_classes)`` and for a result larger than ``max_bytes``
+    (4 GiB by default; the textbook's IMDB array is 800 MB in float32).
     """
     ids = np.asarray(ids)
     if not np.issubdtype(ids.dtype, np.integer):
         raise TypeError(f"ids must be integers, got dtype {ids.dtype}")
+    num_classes = _check_int(num_classes, "num_classes", minimum=1, allow_none=True)
     if num_classes is None:
-        num_classes = int(ids.max()) + 1 if ids.size else 0
+        num_classes = int(ids.max()) + 1 if ids.size else 1
     if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
         raise ValueError(f"ids must lie in [0, {num_classes - 1}], got values from {ids.min()} to {ids.max()}")
-    return np.eye(num_classes, dtype=dtype)[ids]
+    nbytes = ids.size * num_classes * np.dtype(dtype).itemsize
+    if nbytes > max_bytes:
+        raise ValueError(f"the one-hot array of these ids would take {nbytes / 2**30:.1f} GiB (num_classes="
+                         f"{num_classes}); pass the ids to the layers as they are, which needs no one-hot array")
+    out = np.zeros(ids.shape + (num_classes,), dtype=dtype)
+    np.put_along_axis(out, ids[..., None], 1, axis=-1)
+    return out

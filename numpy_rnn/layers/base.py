@@ -12,52 +12,8 @@ import re
 
 import numpy as np
 
+from ..checks import check_dtype, check_input_array, check_positive_int, check_random_state  # noqa: F401
 from ..initializers import make_initializer
-
-
-def check_positive_int(value, name, allow_none=False):
-    """Raise a ValueError/TypeError naming ``name`` unless ``value`` is a positive int (or None when allowed)."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        expected = "a positive integer or None" if allow_none else "a positive integer"
-        raise TypeError(f"{name} must be {expected}, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def check_input_array(x, ndim, n_features, dtype, name="x", n_features_name="input_dim"):
-    """Validate ``x`` as dense input of rank ``ndim`` (last axis: ``n_features`` features) or as integer token ids
-    of rank ``ndim - 1`` with values in ``[0, n_features)``. ``n_features=None`` accepts any width (dense only).
-
-    Returns the array, float input cast to ``dtype``. Raises TypeError for non-numeric arrays and ValueError for the
-    wrong rank, an empty array, NaN/inf, or features/ids that do not fit; the messages start with ``name``.
-    """
-    x = np.asarray(x)
-    ids = x.dtype.kind in "iu"
-    if not ids and x.dtype.kind not in "fb":
-        raise TypeError(f"{name} must be a float array or integer token ids, got dtype {x.dtype}")
-    if x.ndim != (ndim - 1 if ids else ndim):
-        hint = " (samples, steps, features), or (samples, steps) for integer token ids," if ndim == 3 else ""
-        kind = f"token ids must have {ndim - 1}" if ids else f"must have {ndim}"
-        raise ValueError(f"{name} {kind} dimensions{hint} got shape {x.shape}")
-    if x.size == 0:
-        raise ValueError(f"{name} is empty (shape {x.shape})")
-    if ids:
-        if n_features is None:
-            raise ValueError(f"{name}: token-id input needs {n_features_name} (the vocabulary size)")
-        low, high = int(x.min()), int(x.max())
-        if low < 0 or high >= n_features:
-            raise ValueError(f"{name} must hold token ids in [0, {n_features - 1}] ({n_features_name}="
-                             f"{n_features}), got values from {low} to {high}")
-        return x
-    if n_features is not None and x.shape[-1] != n_features:
-        raise ValueError(f"{name} must have {n_features} features on its last axis, got shape {x.shape}")
-    x = x.astype(dtype, copy=False)
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return x
 
 
 class Layer:
@@ -71,9 +27,8 @@ class Layer:
                 input_dim = input_shape[-1]
         self.input_dim = check_positive_int(input_dim, "input_dim", allow_none=True)
         self.input_shape = input_shape
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+        self.dtype = check_dtype(dtype)
+        check_random_state(random_state)
         self.random_state = random_state
         self.initializer = initializer
         # Keras's default names: SimpleRNN -> simple_rnn, LSTM -> lstm
@@ -91,7 +46,7 @@ class Layer:
             raise ValueError(f"{self.name}: input_dim was set to {self.input_dim}, got inputs with {input_dim}")
         self.input_dim = input_dim
         if rng is None:
-            rng = np.random.default_rng(self.random_state)
+            rng = check_random_state(self.random_state)
         self.params = {name: np.ascontiguousarray(value, dtype=self.dtype)
                        for name, value in self._init_params(input_dim, rng).items()}
         self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}

@@ -16,7 +16,8 @@ Keras weights: [kernel (F, U), bias (U,)]. PyTorch's nn.Linear: weight = W^T (U,
 import numpy as np
 
 from ..activations import get_activation
-from .base import Layer, check_positive_int
+from ..checks import check_gradient, check_positive_int
+from .base import Layer
 from .projection import project, project_backward
 
 
@@ -50,11 +51,12 @@ class Dense(Layer):
         self.cache = (x, z, y)
         return y
 
-    def backward(self, dy, through_activation=True):
-        """Gradient w.r.t. the input. With ``through_activation=False``, ``dy`` is already the gradient w.r.t. the
-        logit ``z`` (used when the activation is fused with the loss)."""
+    def backward(self, dout, through_activation=True):
+        """Gradient w.r.t. the input, given ``dout`` = dL/dy. With ``through_activation=False``, ``dout`` is already
+        the gradient w.r.t. the logit ``z`` (used when the activation is fused with the loss)."""
         x, z, y = self._require_cache()
-        dz = self._act_backward(y, dy) if through_activation else dy
+        dout = check_gradient(dout, y.shape, self.dtype)
+        dz = self._act_backward(y, dout) if through_activation else dout
         dW, dx = project_backward(x, dz, self.params["W"])
         self.grads = {"W": dW, "b": dz.reshape(-1, self.units).sum(axis=0)}
         return dx

@@ -11,7 +11,8 @@ The table starts uniform in [-0.05, 0.05], Keras's default.
 """
 import numpy as np
 
-from .base import Layer, check_positive_int
+from ..checks import check_gradient, check_positive_int
+from .base import Layer
 from .projection import project, project_backward
 
 
@@ -48,9 +49,10 @@ class Embedding(Layer):
         self.cache = ids
         return project(ids, self.params["W"])
 
-    def backward(self, dy):
+    def backward(self, dout):
         ids = self._require_cache()
-        self.grads = {"W": project_backward(ids, dy, self.params["W"])[0]}
+        dout = check_gradient(dout, ids.shape + (self.output_dim,), self.dtype)
+        self.grads = {"W": project_backward(ids, dout, self.params["W"])[0]}
         return None
 
     def to_torch(self, arrays=None):

@@ -31,7 +31,8 @@ call boundary): consecutive windows of long streams are then trained with trunca
 """
 import numpy as np
 
-from .base import Layer, check_positive_int
+from ..checks import check_gradient, check_positive_int
+from .base import Layer
 from .projection import is_token_ids, project, project_backward
 
 
@@ -143,14 +144,18 @@ class Recurrent(Layer):
         H = self.units
         W_h = self.params["W_h"]
         if self.return_state:
+            if not isinstance(dout, (list, tuple)) or len(dout) != 1 + len(self.state_names):
+                raise TypeError(f"{self.name}: with return_state, dout must be a list [doutput, "
+                                f"{', '.join('d' + n for n in self.state_names)}] (entries may be None)")
             dout, *dfinal = dout
         else:
             dfinal = [None] * len(self.state_names)
         dh_seq = None
-        dnext = [np.zeros((B, H), dtype=self.dtype) if d is None else np.asarray(d, dtype=self.dtype)
+        dnext = [np.zeros((B, H), dtype=self.dtype) if d is None else check_gradient(d, (B, H), self.dtype, "dout")
                  for d in dfinal]
         if dout is not None:
-            dout = np.asarray(dout, dtype=self.dtype)
+            out_shape = (B, T, H) if self.return_sequences else (B, H)
+            dout = check_gradient(dout, out_shape, self.dtype)
             if self.return_sequences:
                 dh_seq = dout.swapaxes(0, 1)  # (T, B, H), a view: never written to
             else:

@@ -1,0 +1,82 @@
+"""Argument checks shared by the whole library: each raises ValueError or TypeError with a message that names the
+argument and says what was expected, so that bad input never ends in a NumPy traceback from deep inside a layer."""
+import numpy as np
+
+
+def check_positive_int(value, name, allow_none=False):
+    """Raise a ValueError/TypeError naming ``name`` unless ``value`` is a positive int (or None when allowed)."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        expected = "a positive integer or None" if allow_none else "a positive integer"
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_dtype(dtype):
+    """``np.dtype`` float32 or float64; TypeError/ValueError naming ``dtype`` for anything else."""
+    try:
+        value = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from None
+    if value not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+    return value
+
+
+def check_input_array(x, ndim, n_features, dtype, name="x", n_features_name="input_dim"):
+    """Validate ``x`` as dense input of rank ``ndim`` (last axis: ``n_features`` features) or as integer token ids
+    of rank ``ndim - 1`` with values in ``[0, n_features)``. ``n_features=None`` accepts any width (dense only).
+
+    Returns the array, float input cast to ``dtype``. Raises TypeError for non-numeric arrays and ValueError for the
+    wrong rank, an empty array, NaN/inf, or features/ids that do not fit; the messages start with ``name``.
+    """
+    x = np.asarray(x)
+    ids = x.dtype.kind in "iu"
+    if not ids and x.dtype.kind not in "fb":
+        raise TypeError(f"{name} must be a float array or integer token ids, got dtype {x.dtype}")
+    if x.ndim != (ndim - 1 if ids else ndim):
+        hint = " (samples, steps, features), or (samples, steps) for integer token ids," if ndim == 3 else ""
+        kind = f"token ids must have {ndim - 1}" if ids else f"must have {ndim}"
+        raise ValueError(f"{name} {kind} dimensions{hint} got shape {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} is empty (shape {x.shape})")
+    if ids:
+        if n_features is None:
+            raise ValueError(f"{name}: token-id input needs {n_features_name} (the vocabulary size)")
+        low, high = int(x.min()), int(x.max())
+        if low < 0 or high >= n_features:
+            raise ValueError(f"{name} must hold token ids in [0, {n_features - 1}] ({n_features_name}="
+                             f"{n_features}), got values from {low} to {high}")
+        return x
+    if n_features is not None and x.shape[-1] != n_features:
+        raise ValueError(f"{name} must have {n_features} features on its last axis, got shape {x.shape}")
+    x = x.astype(dtype, copy=False)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return x
+
+
+def check_random_state(random_state, name="random_state"):
+    """A new ``np.random.Generator`` from an integer seed or None; TypeError naming ``name`` otherwise."""
+    if random_state is not None and (isinstance(random_state, (bool, np.bool_))
+                                     or not isinstance(random_state, (int, np.integer))):
+        raise TypeError(f"{name} must be an integer seed or None, got {random_state!r}")
+    if random_state is not None and random_state < 0:
+        raise ValueError(f"{name} must be a non-negative integer seed or None, got {random_state!r}")
+    return np.random.default_rng(random_state)
+
+
+def check_gradient(dout, shape, dtype, name="dout"):
+    """``dout`` as a finite float array of exactly ``shape`` (what a backward pass receives)."""
+    dout = np.asarray(dout)
+    if dout.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be a float array, got dtype {dout.dtype}")
+    if dout.shape != tuple(shape):
+        raise ValueError(f"{name} must have the shape of the layer's output {tuple(shape)}, got {dout.shape}")
+    dout = dout.astype(dtype, copy=False)
+    if not np.all(np.isfinite(dout)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return dout

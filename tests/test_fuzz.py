@@ -1,0 +1,281 @@
+"""Every public entry point, driven with random valid and invalid arguments.
+
+The contract: a call either works, or raises ValueError / TypeError (or a documented subclass: NotFittedError,
+ModelFileError, DataError; TrainingDivergedError while training) whose message names the offending argument, and a
+model is unchanged by a call it rejected. No NumPy traceback from deep inside a layer, no hang, no crash.
+"""
+import os
+import re
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from numpy_rnn import (GRU, LSTM, Dense, Embedding, LayerNormSimpleRNN, RecurrentNetwork, Sequential, SimpleRNN)
+from numpy_rnn.data import (DataError, build_word_index, encode_ranks, load_aclimdb, load_imdb_npz, make_reviews,
+                            pad_sequences, to_one_hot, tokenize)
+from numpy_rnn.guards import TrainingDivergedError
+from numpy_rnn.persistence import ModelFileError
+
+# 150 cases per entry point by default; FUZZ_EXAMPLES=2000 for a longer search.
+FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 150)), deadline=None,
+                suppress_health_check=list(HealthCheck))
+DTYPES = [np.float64, np.float32, np.float16, np.int64, np.int32, np.uint8, np.bool_, np.complex128, np.str_, object]
+NUMBERS = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-3, 40),
+                    st.sampled_from([1e300, -1e300, 1e-300, 0.0, 1.0]))
+
+
+@st.composite
+def junk(draw, max_dims=4):
+    """Anything a user might pass where an array is expected."""
+    kind = draw(st.sampled_from(["array", "array", "array", "list", "scalar", "none", "text"]))
+    if kind == "none":
+        return None
+    if kind == "text":
+        return draw(st.text(max_size=5))
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=max_dims, min_side=0, max_side=4))
+    base = draw(hnp.arrays(np.float64, shape, elements=NUMBERS))
+    dtype = draw(st.sampled_from(DTYPES))
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        value = base.astype(dtype)
+    if kind == "scalar":
+        return value.reshape(-1)[0] if value.size else 0.5
+    return value.tolist() if kind == "list" else value
+
+
+@st.composite
+def plausible_ids(draw, vocabulary=12, steps=5):
+    """Token ids that are mostly valid, so that the success paths run too."""
+    n = draw(st.integers(1, 6))
+    return draw(hnp.arrays(np.int64, (n, steps), elements=st.integers(-1, vocabulary)))
+
+
+def arrays_or_junk(**kwargs):
+    return st.one_of(plausible_ids(**kwargs), junk())
+
+
+ALLOWED = (ValueError, TypeError, TrainingDivergedError)
+
+
+def call(fn, names, *args, **kwargs):
+    """Run ``fn``; a raised error must be an allowed kind and name one of ``names``. Returns True on success."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # overflow of huge inputs is reported, not hidden
+            fn(*args, **kwargs)
+        return True
+    except ALLOWED as error:
+        message = str(error)
+        assert any(re.search(rf"\b{re.escape(name)}\b", message) for name in names), \
+            f"{type(error).__name__} does not name any of {names}: {message}"
+        return False
+
+
+def weights_of(model):
+    layers = [model._rnn, model._dense] if isinstance(model, RecurrentNetwork) else model.layers
+    return [w.copy() for layer in layers for w in layer.get_weights()]
+
+
+def assert_same(before, after):
+    assert len(before) == len(after)
+    for a, b in zip(before, after):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.fixture(scope="module")
+def text():
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 12, size=(24, 5))
+    return ids, (ids[:, -1] < 6).astype(int)
+
+
+# -- RecurrentNetwork ---------------------------------------------------------------------------------------------
+HYPER = {"n_cells": st.one_of(st.integers(-2, 5), junk(0)), "batch_size": st.one_of(st.integers(-2, 40), junk(0)),
+         "learning_rate": st.one_of(st.floats(-1, 2), junk(0)), "bptt_steps": st.one_of(st.none(), junk(0)),
+         "n_features": st.one_of(st.none(), st.integers(-1, 20), junk(0)), "random_state": junk(0),
+         "initializer": st.one_of(st.just("numpy"), junk(0)), "dtype": st.one_of(st.sampled_from(DTYPES), junk(0)),
+         "verbose": st.one_of(st.integers(-1, 3), junk(0)), "clipnorm": st.one_of(st.none(), junk(0)),
+         "gradient_warnings": st.one_of(st.none(), junk(1))}
+
+
+@FUZZ
+@given(kwargs=st.fixed_dictionaries({}, optional=HYPER))
+def test_recurrent_network_constructor(kwargs):
+    call(RecurrentNetwork, list(kwargs), **kwargs)
+
+
+@FUZZ
+@given(x=arrays_or_junk(), y=junk(2), epochs=st.one_of(st.integers(0, 2), junk(0)), with_val=st.booleans(),
+       x_val=arrays_or_junk(), y_val=junk(2))
+def test_recurrent_network_fit(text, x, y, epochs, with_val, x_val, y_val):
+    rn = RecurrentNetwork(n_cells=3, verbose=0, random_state=0).fit(*text, epochs=1)
+    before, losses = weights_of(rn), list(rn.losses)
+    val = dict(x_val=x_val, y_val=y_val) if with_val else {}
+    numeric_y = isinstance(y, np.ndarray) and y.dtype.kind in "fiub"
+    if isinstance(x, np.ndarray) and x.ndim == 2 and x.dtype == np.int64 and numeric_y and y.size == len(x):
+        y = (np.abs(np.nan_to_num(y.astype(float).reshape(len(x)))) > 0.5).astype(int)  # valid labels, sometimes
+    if not call(rn.fit, ["x", "y", "epochs", "x_val", "y_val"], x, y, epochs=epochs, **val):
+        assert_same(before, weights_of(rn))
+        assert rn.losses == losses
+
+
+@FUZZ
+@given(x=arrays_or_junk(), y=junk(2), method=st.sampled_from(["predict", "predict_proba", "score"]))
+def test_recurrent_network_predict_and_score(text, x, y, method):
+    rn = RecurrentNetwork(n_cells=3, verbose=0, random_state=0).fit(*text, epochs=1)
+    before = weights_of(rn)
+    args = (x, y) if method == "score" else (x,)
+    call(getattr(rn, method), ["x", "y"], *args)
+    assert_same(before, weights_of(rn))
+
+
+# -- Sequential -----------------------------------------------------------------------------------------------------
+def small_model():
+    model = Sequential([SimpleRNN(3, input_shape=(5, 2)), Dense(1)], random_state=0)
+    model.compile("adam", "mse", metrics=["mse"])
+    model.build()
+    return model
+
+
+@FUZZ
+@given(x=st.one_of(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=4, max_side=5),
+                              elements=NUMBERS), junk()),
+       y=junk(3), method=st.sampled_from(["fit", "evaluate", "predict"]),
+       batch_size=st.one_of(st.integers(-1, 8), junk(0)))
+def test_sequential_fit_evaluate_predict(x, y, method, batch_size):
+    model = small_model()
+    before = weights_of(model)
+    if method == "predict":
+        ok = call(model.predict, ["x", "batch_size"], x, batch_size=batch_size)
+    elif method == "evaluate":
+        ok = call(model.evaluate, ["x", "y", "batch_size"], x, y, batch_size=batch_size)
+    else:
+        ok = call(model.fit, ["x", "y", "batch_size"], x, y, batch_size=batch_size, epochs=1, verbose=0)
+    if not ok or method != "fit":
+        assert_same(before, weights_of(model))
+
+
+@FUZZ
+@given(layers=st.lists(st.sampled_from(["simple", "lstm", "gru", "ln", "dense", "embedding", "seq"]), max_size=4),
+       loss=st.one_of(st.sampled_from(["mse", "binary_crossentropy", "sparse_categorical_crossentropy"]), junk(0)),
+       optimizer=st.one_of(st.sampled_from(["adam", "sgd", "rmsprop", "adagrad"]), junk(0)))
+def test_sequential_construction_and_compile(layers, loss, optimizer):
+    make = {"simple": lambda: SimpleRNN(2), "lstm": lambda: LSTM(2), "gru": lambda: GRU(2),
+            "ln": lambda: LayerNormSimpleRNN(2), "dense": lambda: Dense(2), "embedding": lambda: Embedding(5, 2),
+            "seq": lambda: SimpleRNN(2, return_sequences=True)}
+    model = Sequential()
+    for name in layers:
+        if not call(model.add, ["layer", "Embedding", "return_sequences"], make[name]()):
+            break
+    call(model.compile, ["optimizer", "loss"], optimizer=optimizer, loss=loss)
+
+
+# -- layers ---------------------------------------------------------------------------------------------------------
+LAYERS = [lambda: SimpleRNN(3, input_dim=4), lambda: LSTM(3, input_dim=4), lambda: GRU(3, input_dim=4),
+          lambda: LayerNormSimpleRNN(3, input_dim=4), lambda: Dense(3, input_dim=4), lambda: Embedding(4, 3)]
+
+
+@FUZZ
+@given(which=st.integers(0, len(LAYERS) - 1), x=st.one_of(plausible_ids(vocabulary=4), junk()), dout=junk())
+def test_layer_forward_and_backward(which, x, dout):
+    layer = LAYERS[which]()
+    layer.build(4, np.random.default_rng(0))
+    before = layer.get_weights()
+    if call(layer.forward, ["x"], x):
+        call(layer.backward, ["dout"], dout)
+    assert_same(before, layer.get_weights())
+
+
+# -- data utilities ------------------------------------------------------------------------------------------------
+@FUZZ
+@given(sequences=st.one_of(st.lists(st.lists(st.integers(-5, 50), max_size=6), max_size=4), junk()),
+       maxlen=st.one_of(st.none(), st.integers(-1, 8), junk(0)),
+       padding=st.one_of(st.sampled_from(["pre", "post"]), junk(0)),
+       truncating=st.one_of(st.sampled_from(["pre", "post"]), junk(0)))
+def test_pad_sequences(sequences, maxlen, padding, truncating):
+    call(pad_sequences, ["sequences", "maxlen", "padding", "truncating"], sequences, maxlen=maxlen, padding=padding,
+         truncating=truncating)
+
+
+@FUZZ
+@given(ids=st.one_of(plausible_ids(), junk()), num_classes=st.one_of(st.none(), st.integers(-1, 15), junk(0)))
+def test_to_one_hot(ids, num_classes):
+    call(to_one_hot, ["ids", "num_classes"], ids, num_classes)
+
+
+@FUZZ
+@given(ranks=st.one_of(st.lists(st.lists(st.integers(-5, 50), max_size=5), max_size=3), junk()),
+       num_words=st.one_of(st.none(), st.integers(-1, 60), junk(0)), skip_top=st.one_of(st.integers(-1, 30), junk(0)))
+def test_encode_ranks(ranks, num_words, skip_top):
+    call(encode_ranks, ["rank_sequences", "num_words", "skip_top"], ranks, num_words=num_words, skip_top=skip_top)
+
+
+@FUZZ
+@given(texts=st.one_of(st.lists(st.text(max_size=20), max_size=3), junk()), text_value=st.one_of(st.text(), junk()))
+def test_text_utilities(texts, text_value):
+    call(build_word_index, ["texts"], texts)
+    call(tokenize, ["text"], text_value)
+
+
+@FUZZ
+@given(kwargs=st.fixed_dictionaries({}, optional={
+    "n_samples": st.one_of(st.integers(-1, 30), junk(0)), "min_length": st.one_of(st.integers(-1, 12), junk(0)),
+    "max_length": st.one_of(st.integers(-1, 14), junk(0)), "negation_rate": st.one_of(st.floats(-1, 2), junk(0)),
+    "random_state": st.one_of(st.integers(0, 5), junk(0))}))
+def test_make_reviews(kwargs):
+    call(make_reviews, list(kwargs), **kwargs)
+
+
+# -- files: truncated, empty, random, oversized -------------------------------------------------------------------
+@FUZZ
+@given(content=st.one_of(st.binary(max_size=300), st.just(b"")), cut=st.integers(0, 2000))
+def test_loaders_on_random_and_truncated_files(tmp_path_factory, content, cut):
+    folder = tmp_path_factory.mktemp("files")
+    rn = RecurrentNetwork(n_cells=2, verbose=0, random_state=0).fit(np.array([[1, 2], [2, 1]]), [0, 1], epochs=1)
+    good = folder / "good.npz"
+    rn.save(good)
+    truncated = folder / "truncated.npz"
+    truncated.write_bytes(good.read_bytes()[:cut])
+    random_file = folder / "random.npz"
+    random_file.write_bytes(content)
+    broken = [random_file] + ([truncated] if cut < good.stat().st_size else [])  # a cut past the end is whole
+    for path in broken:
+        for load in (RecurrentNetwork.load, Sequential.load):
+            with pytest.raises(ModelFileError):
+                load(path)
+        with pytest.raises(DataError):
+            load_imdb_npz(str(path), allow_pickle=True)
+
+
+@FUZZ
+@given(content=st.binary(max_size=200))
+def test_aclimdb_loader_on_random_review_files(tmp_path_factory, content):
+    root = tmp_path_factory.mktemp("acl")
+    for split in ("train", "test"):
+        for polarity in ("pos", "neg"):
+            (root / split / polarity).mkdir(parents=True)
+            (root / split / polarity / "0_1.txt").write_bytes(content)
+    try:
+        load_aclimdb(str(root))
+    except DataError as error:
+        assert "UTF-8" in str(error)
+
+
+def test_oversized_files_are_refused_without_reading_them(tmp_path, monkeypatch):
+    import numpy_rnn.data.imdb as imdb
+    import numpy_rnn.persistence as persistence
+    monkeypatch.setattr(persistence, "MAX_BYTES", 100)
+    monkeypatch.setattr(imdb, "MAX_REVIEW_BYTES", 100)
+    np.savez(tmp_path / "big.npz", x_train=np.zeros(100))
+    with pytest.raises(DataError, match="would unpack to"):
+        load_imdb_npz(str(tmp_path / "big.npz"), allow_pickle=True)
+    for split in ("train", "test"):
+        for polarity in ("pos", "neg"):
+            (tmp_path / "acl" / split / polarity).mkdir(parents=True)
+            (tmp_path / "acl" / split / polarity / "0_1.txt").write_text("word " * 50)
+    with pytest.raises(DataError, match="larger than"):
+        load_aclimdb(str(tmp_path / "acl"))
