@@ -61,6 +61,10 @@ from .persistence import (ModelFileError, check_arrays, config_value, generator_
 from .progress import EpochProgress
 
 
+# The book's weights, in the order backprop returns their gradients.
+WEIGHT_NAMES = ("w1h", "w1x", "b1", "w2", "b2")
+
+
 class NotFittedError(ValueError):
     """Raised when a model is used for prediction before it was fitted."""
 
@@ -188,9 +192,8 @@ class RecurrentNetwork:
         err = -(y - a)
         w1h_grad, w1x_grad, b1_grad, w2_grad, b2_grad = self.backprop(x, err)
         self._last_loss, _ = binary_crossentropy_from_logits(y, z)
-        names = ("w1h", "w1x", "b1", "w2", "b2")
-        guard = BatchGuard([(name, getattr(self, name)) for name in names])
-        guard.before_update(self._last_loss, zip(names, (w1h_grad, w1x_grad, b1_grad, w2_grad, b2_grad)))
+        guard = BatchGuard([(name, getattr(self, name)) for name in WEIGHT_NAMES])
+        guard.before_update(self._last_loss, zip(WEIGHT_NAMES, (w1h_grad, w1x_grad, b1_grad, w2_grad, b2_grad)))
         self._last_grad_norm = global_norm((w1h_grad, w1x_grad, b1_grad, w2_grad, b2_grad))
         lr = self.lr * clip_scale(self._last_grad_norm, self.clipnorm)  # clipping rescales the whole step
         self.w1h -= lr * w1h_grad
@@ -307,7 +310,7 @@ class RecurrentNetwork:
                 "shapes": {"n_features": self._rnn.input_dim, "n_classes": self._dense.units},
                 "history": {"losses": self.losses, "val_losses": self.val_losses, "val_scores": self.val_scores},
                 "rng": generator_state(self._rng)}
-        arrays = {name: getattr(self, name) for name in ("w1h", "w1x", "b1", "w2", "b2")}
+        arrays = {name: getattr(self, name) for name in WEIGHT_NAMES}
         return write_model_file(path, meta, arrays)
 
     @classmethod
@@ -325,7 +328,7 @@ class RecurrentNetwork:
             rn.init_weights(n_features, n_classes)
         except (TypeError, ValueError) as error:
             raise ModelFileError(f"{path!r} holds an invalid configuration: {error}") from None
-        check_arrays(path, arrays, {name: getattr(rn, name).shape for name in ("w1h", "w1x", "b1", "w2", "b2")})
+        check_arrays(path, arrays, {name: getattr(rn, name).shape for name in WEIGHT_NAMES})
         for name, value in arrays.items():
             getattr(rn, name)[...] = value
         rn._rng = restore_generator(config_value(meta, path, "rng"), path)

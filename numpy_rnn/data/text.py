@@ -113,6 +113,12 @@ def pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value
     maxlen = _check_int(maxlen, "maxlen", minimum=0, allow_none=True)
     if maxlen is None:
         maxlen = max((len(s) for s in sequences), default=0)
+    if np.issubdtype(dtype, np.integer):
+        limits = np.iinfo(dtype)
+        values = [v for s in sequences for v in s]
+        if values and (min(values) < limits.min or max(values) > limits.max):
+            raise ValueError(f"sequences hold ids from {min(values)} to {max(values)}, outside the range of "
+                             f"dtype {np.dtype(dtype).name}")
     out = np.full((len(sequences), maxlen), value, dtype=dtype)
     for i, s in enumerate(sequences):
         s = s[-maxlen:] if truncating == "pre" else s[:maxlen]
