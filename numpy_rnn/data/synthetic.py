@@ -17,6 +17,7 @@ from ..checks import check_positive_int, check_random_state
 POSITIVE = ("good", "great", "fun", "moving", "brilliant", "loved")
 NEGATIVE = ("bad", "dull", "awful", "boring", "weak", "hated")
 NEUTRAL = ("the", "movie", "film", "plot", "actors", "story", "was", "and", "it", "this", "a", "very")
+MAX_TOKENS = 10_000_000  # about 800,000 reviews: far more than the task needs, still a few seconds to make
 VOCABULARY = ("<pad>", "not") + POSITIVE + NEGATIVE + NEUTRAL
 _NOT = VOCABULARY.index("not")
 _POLARITY = np.zeros(len(VOCABULARY), dtype=np.int64)
@@ -46,6 +47,9 @@ def make_reviews(n_samples=4000, min_length=6, max_length=12, negation_rate=0.35
     """
     for name, value in (("n_samples", n_samples), ("min_length", min_length), ("max_length", max_length)):
         check_positive_int(value, name)
+    if n_samples * max_length > MAX_TOKENS:
+        raise ValueError(f"n_samples x max_length = {n_samples * max_length:,} tokens is more than the built-in data "
+                         f"set makes ({MAX_TOKENS:,}); it is meant to be small and quick")
     if min_length < 6 or max_length < min_length:
         raise ValueError(f"need 6 <= min_length <= max_length, got min_length={min_length}, max_length={max_length}")
     if isinstance(negation_rate, (bool, np.bool_)) or not isinstance(negation_rate, (int, float, np.number)):
