@@ -12,10 +12,10 @@ nudging. Without truncation it is the ordinary loss.
 """
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from numpy_rnn import GRU, LSTM, Dense, Embedding, LayerNormSimpleRNN, SimpleRNN, gradcheck
+from numpy_rnn import GRU, LSTM, Dense, Embedding, LayerNormSimpleRNN, SimpleRNN, gradcheck, numerical_gradient
 from helpers import randomize
 
 RECURRENT = [SimpleRNN, LSTM, GRU, LayerNormSimpleRNN]
@@ -93,8 +93,15 @@ def test_recurrent_layer_gradients(cls, units, features, steps, batch, return_se
     else:
         assert dx is None
     if with_initial_state and initial_grads is not None:
-        names = layer.state_names
-        assert gradcheck(f, dict(zip(names, initial_state)), dict(zip(names, initial_grads))).ok
+        # The gradient reaching the initial state is the one that vanishes first (through every step's tanh and
+        # gates). Below ~1e-5 of the loss's scale, finite differences cannot confirm it to 1e-7; there the check is
+        # that both sides agree it has vanished. Above, the full check.
+        floor = 1e-5 * max(1.0, abs(f()))
+        for name, s0, g0 in zip(layer.state_names, initial_state, initial_grads):
+            if np.max(np.abs(g0)) < floor:
+                assert np.max(np.abs(numerical_gradient(f, s0))) < 10 * floor, name
+            else:
+                assert gradcheck(f, {name: s0}, {name: g0}).ok, name
     # The initial state is cut off only when the loop stopped before step 0: truncation without return_sequences.
     cut_off = bptt_steps is not None and bptt_steps < steps and not return_sequences
     assert (initial_grads is None) == cut_off
@@ -134,6 +141,8 @@ def test_dense_gradients_on_vectors_and_sequences(units, features, lead, activat
     x = rng.normal(size=lead + (features,))
     g = rng.normal(size=lead + (units,))
     layer.forward(x)
+    if activation == "relu":  # no derivative at the kink: check only where no step can cross it
+        assume(np.min(np.abs(layer.logits)) > 0.05)
     dx = layer.backward(g)
     f = lambda: np.sum(layer.forward(x) * g)  # noqa: E731
     assert gradcheck(f, layer.params, layer.grads).ok
@@ -171,32 +180,33 @@ def test_token_ids_and_one_hot_agree_for_every_recurrent_layer():
 
 # -- each check fails on a deliberately broken backward --------------------------------------------------------------
 class SimpleRNNWithoutTanhDerivative(SimpleRNN):
-    def step_backward(self, dstates, h_t, prev):
-        return dstates[0], dstates[0], [0]  # forgot the (1 - h^2)
+    def step_backward(self, dstates, dtanh_t, prev, dX_t):
+        dX_t[...] = dstates[0]  # forgot the (1 - h^2)
+        return dX_t, [None]
 
 
 class LSTMWithSwappedGates(LSTM):
-    def step_backward(self, dstates, cache, prev):
-        da, _, dprev = super().step_backward(dstates, cache, prev)
+    def step_backward(self, dstates, cache, prev, dX_t):
+        _, dprev = super().step_backward(dstates, cache, prev, dX_t)
         H = self.units
-        da = np.concatenate([da[:, H:2 * H], da[:, :H], da[:, 2 * H:]], axis=1)  # i and f blocks swapped
-        return da, da, dprev
+        dX_t[:, :2 * H] = np.concatenate([dX_t[:, H:2 * H], dX_t[:, :H]], axis=1)  # i and f blocks swapped
+        return dX_t, dprev
 
 
 class GRUWithoutResetInRecurrentGradient(GRU):
-    def step_backward(self, dstates, cache, prev):
-        dX, dR, dprev = super().step_backward(dstates, cache, prev)
-        return dX, dX, dprev  # dR_n should be da_n * r, not da_n
+    def step_backward(self, dstates, cache, prev, dX_t):
+        _, dprev = super().step_backward(dstates, cache, prev, dX_t)
+        return dX_t.copy(), dprev  # dR_n should be da_n * r, not da_n
 
 
 class LayerNormWithoutMeanTerm(LayerNormSimpleRNN):
-    def step_backward(self, dstates, cache, prev):
+    def step_backward(self, dstates, cache, prev, dX_t):
         a_hat, inv_std, h_t = cache
         dy = dstates[0] * (1 - h_t * h_t)
         self.grads["gamma"] += np.sum(dy * a_hat, axis=0)
         self.grads["beta"] += np.sum(dy, axis=0)
-        da = inv_std * dy * self.params["gamma"]  # the mean and variance terms left out
-        return da, da, [0]
+        dX_t[...] = inv_std * dy * self.params["gamma"]  # the mean and variance terms left out
+        return dX_t, [None]
 
 
 @pytest.mark.parametrize("broken", [SimpleRNNWithoutTanhDerivative, LSTMWithSwappedGates,

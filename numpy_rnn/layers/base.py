@@ -134,6 +134,19 @@ class Layer:
     def _check_input(self, x, ndim, name="x"):
         return check_input_array(x, ndim, self.input_dim, self.dtype, name=f"{self.name}: {name}")
 
+    def _scratch(self, name, shape):
+        """A work array kept from one call to the next, for arrays that never leave the layer.
+
+        Allocating a fresh array of a megabyte costs page faults on first touch, as much time as the arithmetic of a
+        small recurrent layer on it; reusing the same memory batch after batch avoids that. Arrays handed to the
+        caller (outputs, states) are always fresh, so no result ever changes under the caller's feet.
+        """
+        buffers = self.__dict__.setdefault("_buffers", {})
+        buffer = buffers.get(name)
+        if buffer is None or buffer.shape != tuple(shape) or buffer.dtype != self.dtype:
+            buffer = buffers[name] = np.empty(shape, dtype=self.dtype)
+        return buffer
+
     def _require_cache(self):
         if self.cache is None:
             raise RuntimeError(f"{self.name}: backward called before forward (there is nothing to differentiate)")

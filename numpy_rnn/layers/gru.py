@@ -46,29 +46,30 @@ class GRU(Recurrent):
                 "b": np.zeros(3 * H, dtype=self.dtype),
                 "b_h": np.zeros(3 * H, dtype=self.dtype)}
 
-    def step_forward(self, X_t, R_t, prev):
+    def step_forward(self, X_t, R_t, prev, out):
         h_prev = prev[0]
         H = self.units
         z = sigmoid(X_t[:, :H] + R_t[:, :H])
         r = sigmoid(X_t[:, H:2 * H] + R_t[:, H:2 * H])
-        R_n = R_t[:, 2 * H:]
+        R_n = R_t[:, 2 * H:].copy()  # R_t is a scratch buffer; the backward pass needs R_n
         n = np.tanh(X_t[:, 2 * H:] + r * R_n)
-        h_t = z * h_prev + (1 - z) * n
-        return [h_t], (z, r, n, R_n)
+        np.add(n, z * (h_prev - n), out=out[0])  # h_t = z * h_{t-1} + (1 - z) * n
+        return z, r, n, R_n
 
-    def step_backward(self, dstates, cache, prev):
+    def step_backward(self, dstates, cache, prev, dX_t):
         dh_t = dstates[0]
         z, r, n, R_n = cache
         h_prev = prev[0]
+        H = self.units
         dz = dh_t * (h_prev - n)
         dn = dh_t * (1 - z)
         da_n = dn * (1 - n * n)
         dr = da_n * R_n
         da_z = dz * z * (1 - z)
         da_r = dr * r * (1 - r)
-        dX_t = np.concatenate([da_z, da_r, da_n], axis=1)
+        dX_t[:, :H], dX_t[:, H:2 * H], dX_t[:, 2 * H:] = da_z, da_r, da_n
         dR_t = np.concatenate([da_z, da_r, da_n * r], axis=1)
-        return dX_t, dR_t, [dh_t * z]
+        return dR_t, [dh_t * z]
 
     # -- Keras and PyTorch layouts -----------------------------------------------------------------------------------
     def get_weights(self):

@@ -43,25 +43,32 @@ class LSTM(Recurrent):
                 "W_h": self._init("orthogonal")((H, 4 * H), rng, self.dtype),
                 "b": b}
 
-    def step_forward(self, X_t, R_t, prev):
+    def step_forward(self, X_t, R_t, prev, out):
         h_prev, c_prev = prev
+        h_t, c_t = out
         H = self.units
-        a = X_t + R_t
+        a = np.add(X_t, R_t, out=R_t)  # R_t is scratch: a_t takes its place
         i = sigmoid(a[:, :H])
         f = sigmoid(a[:, H:2 * H])
         g = np.tanh(a[:, 2 * H:3 * H])
         o = sigmoid(a[:, 3 * H:])
-        c_t = f * c_prev + i * g
+        np.multiply(f, c_prev, out=c_t)
+        c_t += i * g  # c_t = f * c_{t-1} + i * g
         tanh_c = np.tanh(c_t)
-        h_t = o * tanh_c
-        return [h_t, c_t], (i, f, g, o, tanh_c)
+        np.multiply(o, tanh_c, out=h_t)  # h_t = o * tanh(c_t)
+        return i, f, g, o, tanh_c
 
-    def step_backward(self, dstates, cache, prev):
+    def step_backward(self, dstates, cache, prev, dX_t):
         dh_t, dc_t = dstates
         i, f, g, o, tanh_c = cache
         c_prev = prev[1]
+        H = self.units
         do = dh_t * tanh_c
         dc = dc_t + dh_t * o * (1 - tanh_c * tanh_c)
         di, df, dg = dc * g, dc * c_prev, dc * i
-        da = np.concatenate([di * i * (1 - i), df * f * (1 - f), dg * (1 - g * g), do * o * (1 - o)], axis=1)
-        return da, da, [0, dc * f]
+        # da = [di * i(1 - i), df * f(1 - f), dg * (1 - g^2), do * o(1 - o)], block by block into dX_t
+        np.multiply(di, i * (1 - i), out=dX_t[:, :H])
+        np.multiply(df, f * (1 - f), out=dX_t[:, H:2 * H])
+        np.multiply(dg, 1 - g * g, out=dX_t[:, 2 * H:3 * H])
+        np.multiply(do, o * (1 - o), out=dX_t[:, 3 * H:])
+        return dX_t, [None, dc * f]

@@ -7,7 +7,7 @@ A one-hot row times a matrix picks a row of the matrix:
 so token ids never need their one-hot array. For the textbook's IMDB data (20,000 reviews x 100 steps x 100 words)
 the one-hot float64 array is 1.6 GB (800 MB in float32); the ids are 16 MB. The projection is then a gather and its
 gradient a scatter-add: each row of ``dW`` receives the sum of the output gradients at the positions where its id
-occurs (repeated ids accumulate, which is why it is ``np.add.at`` and not a plain assignment).
+occurs (repeated ids accumulate, which is why it is a sum and not a plain assignment).
 
 Embedding, Dense and the recurrent layers all project their inputs through these two functions.
 """
@@ -19,14 +19,14 @@ def is_token_ids(x):
     return np.issubdtype(np.asarray(x).dtype, np.integer)
 
 
-def project(x, W):
+def project(x, W, out=None):
     """``x @ W`` for dense ``x`` of shape ``(..., F)``; ``W[x]`` for token ids ``x`` of shape ``(...)``.
 
-    Returns ``(..., G)`` for ``W`` of shape ``(F, G)``.
+    Returns ``(..., G)`` for ``W`` of shape ``(F, G)``, written into ``out`` when it is given.
     """
     if is_token_ids(x):
-        return W[x]
-    return x @ W
+        return np.take(W, x, axis=0, out=out)
+    return np.matmul(x, W, out=out)
 
 
 def project_backward(x, dY, W):
@@ -34,11 +34,13 @@ def project_backward(x, dY, W):
 
     ``dx`` is None for token ids (they are not differentiable).
     """
-    G = W.shape[1]
+    V, G = W.shape
     if is_token_ids(x):
-        dW = np.zeros_like(W)
-        np.add.at(dW, x.reshape(-1), dY.reshape(-1, G))
-        return dW, None
+        # The scatter-add dW[x[n]] += dY[n], done by np.bincount over the flat index (id, column) -> id * G + column:
+        # the same sums as np.add.at(dW, x, dY), about four times faster (add.at handles each element separately).
+        flat = (x.reshape(-1, 1) * G + np.arange(G)).reshape(-1)
+        dW = np.bincount(flat, weights=dY.reshape(-1), minlength=V * G).reshape(V, G)
+        return dW.astype(W.dtype, copy=False), None
     F = W.shape[0]
     # Every leading axis (batch, time) is summed over in one matrix product.
     dW = x.reshape(-1, F).T @ dY.reshape(-1, G)

@@ -40,11 +40,20 @@ class Recurrent(Layer):
     """Base class for recurrent layers. Subclasses set ``gates`` and ``state_names`` and write the cell:
 
     - ``_init_params(input_dim, rng)`` -> dict with at least ``W_x``, ``W_h``, ``b``;
-    - ``step_forward(X_t, R_t, prev)`` -> ``(new_states, cache_t)``, with ``prev`` and ``new_states`` lists of
-      ``(B, H)`` arrays in ``state_names`` order;
-    - ``step_backward(dstates, cache_t, prev)`` -> ``(dX_t, dR_t, dprev_direct)``: the gradients of the step's two
-      pre-activation parts, and of the previous states along paths that do not go through ``R_t`` (the LSTM's cell
-      state, the GRU's update gate). The loop adds ``dR_t W_h^T`` to the first of them.
+    - ``step_forward(X_t, R_t, prev, out)`` -> ``cache_t``: writes the new states into ``out``, a list of ``(B, H)``
+      views of the state buffers in ``state_names`` order (``prev`` likewise holds the previous states). ``R_t`` is
+      a scratch buffer the step may overwrite; nothing the cache keeps may point into it;
+    - ``step_backward(dstates, cache_t, prev, dX_t)`` -> ``(dR_t, dprev_direct)``: writes the gradient of the step's
+      input part ``X_t`` into the ``(B, G)`` view ``dX_t``, and returns that of ``R_t`` (``dX_t`` itself when the two
+      enter alike) and the gradients of the previous states along paths that do not go through ``R_t`` (the LSTM's
+      cell state, the GRU's update gate; None where there is none). The loop adds ``dR_t W_h^T`` to the first.
+
+    Steps write into preallocated buffers (``out=``) instead of returning new arrays: in a loop of a hundred small
+    steps, allocating and copying costs as much as the arithmetic.
+
+    A cell may also override ``prepare_backward(caches, states, steps)``, which runs once before the backward loop
+    and returns the per-step caches that loop will use: the place for work that does not depend on the previous
+    step's gradient, done for all the steps in ``steps`` at once (SimpleRNN's tanh derivatives).
 
     A cell whose recurrent bias is separate (the GRU) has a parameter ``b_h`` added to ``R_t``.
     """
@@ -73,6 +82,9 @@ class Recurrent(Layer):
     def input_ndim(self, x):
         return 3  # (B, T, F); token ids (B, T)
 
+    def prepare_backward(self, caches, states, steps):
+        return caches
+
     def reset_states(self):
         """Forget the carried state of a stateful layer: the next call starts from zeros."""
         self.states = None
@@ -89,17 +101,20 @@ class Recurrent(Layer):
 
         # Time-major copy of the inputs, so that x_t is a contiguous (B, F) block; ids stay ids.
         x_tm = np.ascontiguousarray(x.swapaxes(0, 1))
-        X = project(x_tm, self.params["W_x"]) + self.params["b"]  # (T, B, G): all steps at once
+        G = self.gates * self.units
+        X = project(x_tm, self.params["W_x"], out=self._scratch("X", (T, B, G)))  # (T, B, G): all steps at once
+        X += self.params["b"]
         states = [np.empty((T + 1, B, self.units), dtype=self.dtype) for _ in self.state_names]
         for buffer, s0 in zip(states, prev0):
             buffer[0] = s0
         caches = [None] * T
+        R_t = self._scratch("R_t", (B, G))  # reused at every step
         for t in range(T):
             prev = [buffer[t] for buffer in states]
-            R_t = prev[0] @ W_h if b_h is None else prev[0] @ W_h + b_h
-            new, caches[t] = self.step_forward(X[t], R_t, prev)
-            for buffer, value in zip(states, new):
-                buffer[t + 1] = value
+            np.matmul(prev[0], W_h, out=R_t)
+            if b_h is not None:
+                R_t += b_h
+            caches[t] = self.step_forward(X[t], R_t, prev, [buffer[t + 1] for buffer in states])
 
         self.cache = (x_tm, states, caches, B)
         self.hidden_states = states[0]
@@ -151,27 +166,32 @@ class Recurrent(Layer):
         else:
             dfinal = [None] * len(self.state_names)
         dh_seq = None
-        dnext = [np.zeros((B, H), dtype=self.dtype) if d is None else check_gradient(d, (B, H), self.dtype, "dout")
-                 for d in dfinal]
+        # Copies: the loop accumulates into these in place, and the caller's arrays must stay as they were.
+        dnext = [np.zeros((B, H), dtype=self.dtype) if d is None
+                 else check_gradient(d, (B, H), self.dtype, "dout").copy() for d in dfinal]
         if dout is not None:
             out_shape = (B, T, H) if self.return_sequences else (B, H)
             dout = check_gradient(dout, out_shape, self.dtype)
             if self.return_sequences:
                 dh_seq = dout.swapaxes(0, 1)  # (T, B, H), a view: never written to
             else:
-                dnext[0] = dnext[0] + dout
+                dnext[0] += dout
 
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
-        dX = np.zeros((T, B, self.gates * H), dtype=self.dtype)
-        dR = np.zeros_like(dX) if "b_h" in self.params else dX  # the same array when R_t and X_t enter alike
+        dX = self._scratch("dX", (T, B, self.gates * H))
+        dX.fill(0)  # the steps the gradient does not reach stay 0
+        dR = self._scratch("dR", dX.shape) if "b_h" in self.params else dX  # one array when R_t and X_t enter alike
+        dR.fill(0)
         cut = T - self.bptt_steps if self.bptt_steps is not None and self.bptt_steps < T else -1
         first = 0
+        reached = slice(cut if cut >= 0 and dh_seq is None else 0, T)  # the steps the gradient will reach
+        caches = self.prepare_backward(caches, states, reached)
+        W_hT = np.ascontiguousarray(W_h.T)
         for t in range(T - 1, -1, -1):
             if dh_seq is not None:
-                dnext[0] = dnext[0] + dh_seq[t]
+                dnext[0] += dh_seq[t]
             prev = [buffer[t] for buffer in states]
-            dX_t, dR_t, dprev = self.step_backward(dnext, caches[t], prev)
-            dX[t] = dX_t
+            dR_t, dprev = self.step_backward(dnext, caches[t], prev, dX[t])
             if dR is not dX:
                 dR[t] = dR_t
             if t == cut:  # h_{T-k} is held constant: nothing flows into step T-k from here
@@ -180,7 +200,10 @@ class Recurrent(Layer):
                     break
                 dnext = [np.zeros((B, H), dtype=self.dtype) for _ in self.state_names]
             else:
-                dnext = [dR_t @ W_h.T + dprev[0]] + list(dprev[1:])
+                np.matmul(dR_t, W_hT, out=dnext[0])  # dh_{t-1}; this step has read dnext[0] already
+                if dprev[0] is not None:  # None: the cell has no direct path to h_{t-1}
+                    dnext[0] += dprev[0]
+                dnext[1:] = dprev[1:]
 
         # Weight gradients for all steps at once (only the steps the gradient reached are non-zero).
         steps = slice(first, T)
