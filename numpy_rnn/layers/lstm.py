@@ -48,10 +48,9 @@ class LSTM(Recurrent):
         h_t, c_t = out
         H = self.units
         a = np.add(X_t, R_t, out=R_t)  # R_t is scratch: a_t takes its place
-        i = sigmoid(a[:, :H])
-        f = sigmoid(a[:, H:2 * H])
+        s = sigmoid(a)  # one call for the i, f and o blocks (g's block of it goes unused)
+        i, f, o = s[:, :H], s[:, H:2 * H], s[:, 3 * H:]
         g = np.tanh(a[:, 2 * H:3 * H])
-        o = sigmoid(a[:, 3 * H:])
         np.multiply(f, c_prev, out=c_t)
         c_t += i * g  # c_t = f * c_{t-1} + i * g
         tanh_c = np.tanh(c_t)
