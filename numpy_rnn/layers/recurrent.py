@@ -183,11 +183,12 @@ class Recurrent(Layer):
         dR = self._scratch("dR", dX.shape) if "b_h" in self.params else dX  # one array when R_t and X_t enter alike
         dR.fill(0)
         cut = T - self.bptt_steps if self.bptt_steps is not None and self.bptt_steps < T else -1
-        first = 0
-        reached = slice(cut if cut >= 0 and dh_seq is None else 0, T)  # the steps the gradient will reach
+        # The steps the gradient reaches: all of them, except that with truncation and only the last output used,
+        # nothing reaches the steps before the cut.
+        reached = slice(cut if cut >= 0 and dh_seq is None else 0, T)
         caches = self.prepare_backward(caches, states, reached)
         W_hT = np.ascontiguousarray(W_h.T)
-        for t in range(T - 1, -1, -1):
+        for t in range(T - 1, reached.start - 1, -1):
             if dh_seq is not None:
                 dnext[0] += dh_seq[t]
             prev = [buffer[t] for buffer in states]
@@ -195,9 +196,6 @@ class Recurrent(Layer):
             if dR is not dX:
                 dR[t] = dR_t
             if t == cut:  # h_{T-k} is held constant: nothing flows into step T-k from here
-                if dh_seq is None:
-                    first = t
-                    break
                 dnext = [np.zeros((B, H), dtype=self.dtype) for _ in self.state_names]
             else:
                 np.matmul(dR_t, W_hT, out=dnext[0])  # dh_{t-1}; this step has read dnext[0] already
@@ -205,16 +203,16 @@ class Recurrent(Layer):
                     dnext[0] += dprev[0]
                 dnext[1:] = dprev[1:]
 
-        # Weight gradients for all steps at once (only the steps the gradient reached are non-zero).
-        steps = slice(first, T)
+        # Weight gradients for all steps at once.
+        steps = reached
         self.grads["W_h"] += np.tensordot(states[0][steps], dR[steps], axes=([0, 1], [0, 1]))
         if "b_h" in self.params:
             self.grads["b_h"] += dR[steps].sum(axis=(0, 1))
         self.grads["b"] += dX[steps].sum(axis=(0, 1))
         dW_x, dx_reached = project_backward(x_tm[steps], dX[steps], self.params["W_x"])
         self.grads["W_x"] += dW_x
-        # Reached when the loop ran down to step 0 (with return_sequences, the outputs before the cut still do).
-        self.initial_state_grads = None if first > 0 else dnext
+        # The initial state gets a gradient when the loop ran down to step 0.
+        self.initial_state_grads = None if reached.start > 0 else dnext
         if dx_reached is None:  # token ids
             return None
         dx_tm = np.zeros(x_tm.shape, dtype=self.dtype)
