@@ -87,6 +87,7 @@ class Sequential:
         names = {existing.name for existing in self.layers}
         if layer.name in names:
             layer.name = f"{layer.name}_{len(self.layers)}"
+        layer.input_grad = bool(self.layers)  # the first layer's input gradient would go nowhere
         self.layers.append(layer)
 
     def _output_kind(self):

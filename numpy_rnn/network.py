@@ -158,6 +158,7 @@ class RecurrentNetwork:
         layer_args = dict(dtype=self.dtype, initializer=self.initializer)
         rnn = SimpleRNN(self.n_cells, bptt_steps=self.bptt_steps, **layer_args)
         dense = Dense(n_classes, **layer_args)
+        rnn.input_grad = False  # nothing needs dL/dx: skip the (T, B, F) product that one-hot input would cost
         rnn.build(n_features, self._rng)
         dense.build(self.n_cells, self._rng)
         self._rnn, self._dense = rnn, dense

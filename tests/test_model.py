@@ -216,3 +216,14 @@ def test_fit_rejects_bad_data_and_leaves_the_weights():
     after = [w for layer in model.layers for w in layer.get_weights()]
     for a, b in zip(before, after):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_first_layer_skips_its_input_gradient_and_the_rest_do_not():
+    rng = np.random.default_rng(6)
+    model = Sequential([SimpleRNN(3, return_sequences=True, input_shape=(4, 5)), GRU(2), Dense(1)])
+    model.compile("sgd", "mse")
+    model.build()
+    assert [layer.input_grad for layer in model.layers] == [False, True, True]
+    x = np.eye(5)[rng.integers(0, 5, size=(3, 4))]
+    model.loss_and_gradients(x, rng.normal(size=3))
+    assert model.layers[0].backward(rng.normal(size=(3, 4, 3))) is None  # nothing below it needs dL/dx

@@ -37,6 +37,8 @@ class Layer:
         self.grads = {}
         self.cache = None
         self.built = False
+        # False for a model's first layer: backward then skips dL/dx (returns None), which nothing would use.
+        self.input_grad = True
 
     # -- building -------------------------------------------------------------------------------------------------
     def build(self, input_dim, rng=None):

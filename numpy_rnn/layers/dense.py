@@ -57,7 +57,7 @@ class Dense(Layer):
         x, z, y = self._require_cache()
         dout = check_gradient(dout, y.shape, self.dtype)
         dz = self._act_backward(y, dout) if through_activation else dout
-        dW, dx = project_backward(x, dz, self.params["W"])
+        dW, dx = project_backward(x, dz, self.params["W"], self.input_grad)
         self.grads = {"W": dW, "b": dz.reshape(-1, self.units).sum(axis=0)}
         return dx
 

@@ -29,10 +29,11 @@ def project(x, W, out=None):
     return np.matmul(x, W, out=out)
 
 
-def project_backward(x, dY, W):
+def project_backward(x, dY, W, input_grad=True):
     """Gradients of ``Y = project(x, W)`` given ``dY`` ``(..., G)``: returns ``(dW, dx)``.
 
-    ``dx`` is None for token ids (they are not differentiable).
+    ``dx`` is None for token ids (they are not differentiable) and when ``input_grad`` is False (the first layer of a
+    model: nothing below it needs dx, and for one-hot input it is the largest product of the backward pass).
     """
     V, G = W.shape
     if is_token_ids(x):
@@ -44,4 +45,4 @@ def project_backward(x, dY, W):
     F = W.shape[0]
     # Every leading axis (batch, time) is summed over in one matrix product.
     dW = x.reshape(-1, F).T @ dY.reshape(-1, G)
-    return dW.astype(W.dtype, copy=False), dY @ W.T
+    return dW.astype(W.dtype, copy=False), (dY @ W.T if input_grad else None)

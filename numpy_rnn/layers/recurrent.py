@@ -209,11 +209,11 @@ class Recurrent(Layer):
         if "b_h" in self.params:
             self.grads["b_h"] += dR[steps].sum(axis=(0, 1))
         self.grads["b"] += dX[steps].sum(axis=(0, 1))
-        dW_x, dx_reached = project_backward(x_tm[steps], dX[steps], self.params["W_x"])
+        dW_x, dx_reached = project_backward(x_tm[steps], dX[steps], self.params["W_x"], self.input_grad)
         self.grads["W_x"] += dW_x
         # The initial state gets a gradient when the loop ran down to step 0.
         self.initial_state_grads = None if reached.start > 0 else dnext
-        if dx_reached is None:  # token ids
+        if dx_reached is None:  # token ids, or not wanted
             return None
         dx_tm = np.zeros(x_tm.shape, dtype=self.dtype)
         dx_tm[steps] = dx_reached
