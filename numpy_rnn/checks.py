@@ -80,3 +80,14 @@ def check_gradient(dout, shape, dtype, name="dout"):
     if not np.all(np.isfinite(dout)):
         raise ValueError(f"{name} contains NaN or infinite values")
     return dout
+
+
+def lookup(name, table, kind):
+    """``table[name]`` for a name, or ``name`` itself when it is a callable; ValueError/TypeError naming ``kind``."""
+    if callable(name):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} must be a name or a callable, got {name!r}")
+    if name not in table:
+        raise ValueError(f"{kind} must be one of {sorted(table)} or a callable, got {name!r}")
+    return table[name]

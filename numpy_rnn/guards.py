@@ -118,6 +118,10 @@ class StopOnInterrupt:
             self._previous = signal.signal(signal.SIGINT, self._handler)
         return self
 
+    def report(self, epoch, batch, completed_epochs):
+        print(f"Interrupted in {position(epoch, batch)}: training stopped; the weights are those after that batch "
+              f"and the history holds the {completed_epochs} completed epoch(s).")
+
     def __exit__(self, *exc):
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)

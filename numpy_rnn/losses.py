@@ -14,6 +14,7 @@ and neither term can overflow. The same holds for softmax + cross-entropy, whose
 import numpy as np
 
 from .activations import sigmoid, softmax
+from .checks import lookup
 
 
 def binary_crossentropy_from_logits(y, z):
@@ -99,10 +100,4 @@ FUSED_LOSSES = {
 
 def get_loss(name):
     """Return the loss function for a name (or a callable, returned as it is). Raises ValueError for unknown names."""
-    if callable(name):
-        return name
-    if not isinstance(name, str):
-        raise TypeError(f"loss must be a name or a callable, got {name!r}")
-    if name not in LOSSES:
-        raise ValueError(f"loss must be one of {sorted(LOSSES)} or a callable, got {name!r}")
-    return LOSSES[name]
+    return lookup(name, LOSSES, "loss")

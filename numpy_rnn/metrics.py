@@ -7,6 +7,8 @@
 """
 import numpy as np
 
+from .checks import lookup
+
 
 def accuracy(y, output):
     if output.shape[-1] == 1:
@@ -34,10 +36,4 @@ METRICS = {"accuracy": accuracy, "acc": accuracy, "mse": mse, "mean_squared_erro
 
 def get_metric(name):
     """A metric function by name (or a callable ``f(y, output) -> float``). Raises ValueError for unknown names."""
-    if callable(name):
-        return name
-    if not isinstance(name, str):
-        raise TypeError(f"metric must be a name or a callable, got {name!r}")
-    if name not in METRICS:
-        raise ValueError(f"metric must be one of {sorted(METRICS)} or a callable, got {name!r}")
-    return METRICS[name]
+    return lookup(name, METRICS, "metric")

@@ -20,21 +20,28 @@ Stateful training: when a recurrent layer is ``stateful``, ``fit`` feeds the bat
 of one batch must continue sample i of the batch before, so the carried state belongs to the same stream. Each batch is
 then a window of truncated BPTT, and gradients stop at its start. Call ``reset_states()`` where the streams restart.
 """
-import numpy as np
-
 import os
 
+import numpy as np
+
+from .checks import check_positive_int, check_random_state
 from .guards import BatchGuard, GradientMonitor, StopOnInterrupt, position
 from .layers import LAYER_CLASSES
-from .checks import check_positive_int, check_random_state
 from .layers.base import Layer
 from .layers.embedding import Embedding
 from .layers.recurrent import Recurrent
 from .losses import FUSED_LOSSES, get_loss
 from .metrics import get_metric
 from .optimizers import OPTIMIZERS, get_optimizer
-from .persistence import (ModelFileError, check_arrays, config_value, generator_state, read_model_file,
-                          restore_generator, write_model_file)
+from .persistence import (
+    ModelFileError,
+    check_arrays,
+    config_value,
+    generator_state,
+    read_model_file,
+    restore_generator,
+    write_model_file,
+)
 from .progress import EpochProgress
 
 CLASS_LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
@@ -109,9 +116,7 @@ class Sequential:
             raise ValueError("the model has no layers")
         first = self.layers[0]
         if input_shape is None:
-            input_shape = first.input_shape
-            if input_shape is None and isinstance(first, Embedding):
-                input_shape = (getattr(first, "input_length", None),)
+            input_shape = self._declared_input_shape()
         if input_shape is None:
             raise ValueError("the input shape is unknown: give the first layer input_shape=(steps, features), "
                              "or call build(input_shape) or fit first")
@@ -124,10 +129,6 @@ class Sequential:
             shape = layer.output_shape(shape)
         return shape
 
-    def _build_for(self, x):
-        if not all(layer.built for layer in self.layers):
-            self.build(x.shape[1:])
-
     def count_params(self):
         """Total number of parameters (the model must be built)."""
         self._require_built()
@@ -136,7 +137,7 @@ class Sequential:
     def summary(self, print_fn=print):
         """Print each layer's type, output shape and parameter count, and the total, as Keras's summary does."""
         self._require_built()
-        shape = self._input_shape()
+        shape = self._declared_input_shape() or (None, self.layers[0].input_dim)
         rows = []
         for layer in self.layers:
             shape = layer.output_shape(shape)
@@ -153,13 +154,14 @@ class Sequential:
         print_fn(f"Total params: {self.count_params():,}")
         print_fn(line)
 
-    def _input_shape(self):
+    def _declared_input_shape(self):
+        """The input shape the first layer was given (``(input_length,)`` for an Embedding), or None."""
         first = self.layers[0]
         if first.input_shape is not None:
             return tuple(first.input_shape)
         if isinstance(first, Embedding):
             return (first.input_length,)
-        return (None, first.input_dim)
+        return None
 
     def _require_built(self):
         """Build from the first layer's input_shape if need be (as Keras does); ValueError when it is unknown."""
@@ -282,8 +284,7 @@ class Sequential:
                 metrics = {name: total / seen for name, total in totals.items()}
                 if interrupt.requested:
                     progress.finish(metrics)
-                    print(f"Interrupted in {position(epoch, batch)}: training stopped; the weights are those after "
-                          f"that batch and the history holds the {len(self.history.epoch)} completed epoch(s).")
+                    interrupt.report(epoch, batch, len(self.history.epoch))
                     break
                 if validation_data is not None:
                     metrics.update({f"val_{k}": v for k, v in self._evaluate(x_val, y_val, batch_size).items()})
@@ -336,7 +337,8 @@ class Sequential:
         if not self.layers:
             raise ValueError("the model has no layers")
         x = self.layers[0].check_input(x, name)
-        self._build_for(x)
+        if not all(layer.built for layer in self.layers):
+            self.build(x.shape[1:])
         return x
 
     def _check_data(self, x, y, x_name, y_name):

@@ -50,16 +50,22 @@ import os
 import numpy as np
 
 from .activations import sigmoid
-from .guards import BatchGuard, GradientMonitor, StopOnInterrupt, TrainingDivergedError, position
 from .checks import check_dtype, check_input_array, check_positive_int, check_random_state
+from .guards import BatchGuard, GradientMonitor, StopOnInterrupt, TrainingDivergedError, position
 from .layers.dense import Dense
 from .layers.simple_rnn import SimpleRNN
 from .losses import binary_crossentropy_from_logits
 from .optimizers import clip_scale, global_norm
-from .persistence import (ModelFileError, check_arrays, config_value, generator_state, read_model_file,
-                          restore_generator, write_model_file)
+from .persistence import (
+    ModelFileError,
+    check_arrays,
+    config_value,
+    generator_state,
+    read_model_file,
+    restore_generator,
+    write_model_file,
+)
 from .progress import EpochProgress
-
 
 # The book's weights, in the order backprop returns their gradients.
 WEIGHT_NAMES = ("w1h", "w1x", "b1", "w2", "b2")
@@ -262,8 +268,7 @@ class RecurrentNetwork:
                         break
                 if interrupt.requested:
                     progress.finish({"loss": float(np.mean(batch_losses))})
-                    print(f"Interrupted in {position(epoch, batch)}: training stopped; the weights are those after "
-                          f"that batch and the history holds the {len(self.losses)} completed epoch(s).")
+                    interrupt.report(epoch, batch, len(self.losses))
                     break
                 self.losses.append(float(np.mean(batch_losses)))
                 metrics = {"loss": self.losses[-1]}

@@ -117,6 +117,7 @@ def make_data(workload, s):
 
 def run_numpy_rnn(workload, impl, s, x, y):
     import numpy as np
+
     from numpy_rnn import LSTM, SGD, Adam, Dense, Embedding, RecurrentNetwork, Sequential, SimpleRNN
     if workload == "W1-book":
         if impl == "textbook original":
@@ -290,6 +291,7 @@ def run_child(config):
 def versions():
     import importlib.metadata
     import platform
+
     import numpy
     found = {"python": platform.python_version(), "numpy": numpy.__version__, "cores": os.cpu_count()}
     for name, packages in (("torch", ("torch",)), ("tensorflow", ("tensorflow-cpu", "tensorflow"))):

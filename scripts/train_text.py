@@ -12,8 +12,6 @@ words skipped, 20,000 / 5,000 split, 100 steps) and uses the textbook's settings
 import argparse
 import time
 
-import numpy as np
-
 from numpy_rnn import RecurrentNetwork
 from numpy_rnn.data import load_imdb_book, make_reviews
 from numpy_rnn.plotting import plot_curves

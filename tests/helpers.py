@@ -8,7 +8,6 @@ is well above their own noise (~1e-12 of the loss):
   reaching early steps vanish (0.06^5 ~ 1e-7 of the loss five steps back with one unit);
 - the layer-norm gain gamma lies around 1, not around 0, for the same reason.
 """
-import numpy as np
 
 from numpy_rnn.initializers import orthogonal
 

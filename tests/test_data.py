@@ -4,9 +4,21 @@ import os
 import numpy as np
 import pytest
 
-from numpy_rnn.data import (DataError, build_word_index, encode_ranks, load_aclimdb, load_imdb, load_imdb_book,
-                            load_imdb_npz, make_reviews, pad_sequences, review_score, texts_to_sequences,
-                            to_one_hot, tokenize)
+from numpy_rnn.data import (
+    DataError,
+    build_word_index,
+    encode_ranks,
+    load_aclimdb,
+    load_imdb,
+    load_imdb_book,
+    load_imdb_npz,
+    make_reviews,
+    pad_sequences,
+    review_score,
+    texts_to_sequences,
+    to_one_hot,
+    tokenize,
+)
 
 
 def test_tokenize_lowercases_and_drops_html_breaks():

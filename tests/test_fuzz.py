@@ -14,9 +14,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from numpy_rnn import (GRU, LSTM, Dense, Embedding, LayerNormSimpleRNN, RecurrentNetwork, Sequential, SimpleRNN)
-from numpy_rnn.data import (DataError, build_word_index, encode_ranks, load_aclimdb, load_imdb_npz, make_reviews,
-                            pad_sequences, to_one_hot, tokenize)
+from numpy_rnn import GRU, LSTM, Dense, Embedding, LayerNormSimpleRNN, RecurrentNetwork, Sequential, SimpleRNN
+from numpy_rnn.data import (
+    DataError,
+    build_word_index,
+    encode_ranks,
+    load_aclimdb,
+    load_imdb_npz,
+    make_reviews,
+    pad_sequences,
+    to_one_hot,
+    tokenize,
+)
 from numpy_rnn.guards import TrainingDivergedError
 from numpy_rnn.persistence import ModelFileError
 

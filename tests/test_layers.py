@@ -12,11 +12,11 @@ nudging. Without truncation it is the ordinary loss.
 """
 import numpy as np
 import pytest
+from helpers import randomize
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from numpy_rnn import GRU, LSTM, Dense, Embedding, LayerNormSimpleRNN, SimpleRNN, gradcheck, numerical_gradient
-from helpers import randomize
 
 RECURRENT = [SimpleRNN, LSTM, GRU, LayerNormSimpleRNN]
 

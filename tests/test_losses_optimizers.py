@@ -6,8 +6,14 @@ from hypothesis import strategies as st
 
 from numpy_rnn import SGD, Adagrad, Adam, RMSprop, gradcheck
 from numpy_rnn.activations import sigmoid, softmax
-from numpy_rnn.losses import (binary_crossentropy, binary_crossentropy_from_logits, categorical_crossentropy,
-                              get_loss, mean_squared_error, softmax_crossentropy_from_logits)
+from numpy_rnn.losses import (
+    binary_crossentropy,
+    binary_crossentropy_from_logits,
+    categorical_crossentropy,
+    get_loss,
+    mean_squared_error,
+    softmax_crossentropy_from_logits,
+)
 from numpy_rnn.optimizers import get_optimizer
 
 SHAPES = st.sampled_from([(4,), (3, 1), (2, 5), (2, 3, 4)])

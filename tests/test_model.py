@@ -1,10 +1,21 @@
 """Sequential: parameter counts against Keras's, gradients of whole stacks, training, stateful windows, bad input."""
 import numpy as np
 import pytest
-
-from numpy_rnn import (GRU, LSTM, SGD, Adam, Dense, Embedding, LayerNormSimpleRNN, RecurrentNetwork, Sequential,
-                       SimpleRNN, gradcheck)
 from helpers import randomize
+
+from numpy_rnn import (
+    GRU,
+    LSTM,
+    SGD,
+    Adam,
+    Dense,
+    Embedding,
+    LayerNormSimpleRNN,
+    RecurrentNetwork,
+    Sequential,
+    SimpleRNN,
+    gradcheck,
+)
 
 
 # -- shapes and parameter counts, as Keras reports them ----------------------------------------------------------

@@ -10,11 +10,11 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import random_weight
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numpy_rnn import NotFittedError, RecurrentNetwork, SimpleRNN, gradcheck
-from helpers import random_weight
 from numpy_rnn.losses import binary_crossentropy_from_logits
 
 WEIGHTS = ("w1h", "w1x", "b1", "w2", "b2")

@@ -13,7 +13,7 @@ import pytest
 
 from numpy_rnn import LSTM, Dense, RecurrentNetwork, Sequential, SimpleRNN
 from numpy_rnn.guards import BatchGuard, GradientWarning, TrainingDivergedError
-from numpy_rnn.persistence import ModelFileError, write_model_file
+from numpy_rnn.persistence import ModelFileError
 
 WEIGHTS = ("w1h", "w1x", "b1", "w2", "b2")
 ROOT = os.path.join(os.path.dirname(__file__), os.pardir)

@@ -16,7 +16,6 @@ import numpy as np
 from ..persistence import check_archive
 from .text import OOV, build_word_index, encode_ranks, pad_sequences, texts_to_ranks
 
-
 # The longest IMDB review is about 14 kB; a "review" file beyond this is not one, and is not read into memory.
 MAX_REVIEW_BYTES = 1 * 2**20
 

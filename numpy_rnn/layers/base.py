@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from ..checks import check_dtype, check_input_array, check_positive_int, check_random_state  # noqa: F401
+from ..checks import check_dtype, check_input_array, check_positive_int, check_random_state
 from ..initializers import make_initializer
 
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..checks import check_gradient, check_positive_int
 from .base import Layer
-from .projection import is_token_ids, project, project_backward
+from .projection import project, project_backward
 
 
 class Recurrent(Layer):
