@@ -54,3 +54,47 @@ def test_benchmark_quick_runs_every_workload(tmp_path):
         if row["impl"].startswith("numpy_rnn") or row["impl"] == "textbook original":
             assert row["status"] == "ok" and row["seconds"] > 0
     assert (tmp_path / "bench.json").stat().st_size > 100
+
+
+# The reproductions of the textbook examples: each --quick run trains a little and writes its figure.
+def test_sine_wave_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    for flags in ([], ["--lstm"]):
+        plot = tmp_path / "sine.png"
+        result = load_script("sine_wave").main(["--quick", "--plot", str(plot)] + flags)
+        assert plot.stat().st_size > 1000
+        assert result["losses"][-1] < result["losses"][0] and np.isfinite(result["cosine_mse"])
+
+
+def test_toy_sequence_quick_shows_the_summaries(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "toy.png"
+    result = load_script("toy_sequence").main(["--quick", "--seeds", "2", "--plot", str(plot)])
+    out = capsys.readouterr().out
+    assert "(None, 5, 10)" in out and "(None, 10)" in out and "Total params: 120" in out
+    assert plot.stat().st_size > 1000 and result["loss"] < result["loss_early"]
+
+
+def test_imdb_four_ways_quick(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "imdb.png"
+    accuracies = load_script("imdb_four_ways").main(["--quick", "--plot", str(plot)])
+    assert set(accuracies) == {"RecurrentNetwork", "SimpleRNN(32)", "Embedding + SimpleRNN(8)", "Embedding + LSTM(8)"}
+    assert all(0 <= a <= 1 for a in accuracies.values()) and plot.stat().st_size > 1000
+    assert "s per epoch" in capsys.readouterr().out
+
+
+def test_stateful_cosine_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "cosine.png"
+    result = load_script("stateful_cosine").main(["--quick", "--plot", str(plot)])
+    assert len(result["losses"]) == 2 and result["losses"][1] < result["losses"][0]
+    assert plot.stat().st_size > 1000
+
+
+def test_forecasting_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "forecast.png"
+    mses = load_script("forecasting").main(["--quick", "--plot", str(plot)])
+    assert set(mses) == set(load_script("forecasting").PUBLISHED)
+    assert all(np.isfinite(v) and v > 0 for v in mses.values()) and plot.stat().st_size > 1000
