@@ -12,7 +12,8 @@ results are the same as with one-hot arrays, without the 1.6 GB array.
 With ``--data`` (an ``aclImdb/`` folder or a Keras ``imdb.npz``) the data are IMDB prepared as the textbook does:
 the 25,000 training reviews, the 20 most frequent words skipped, the ids 0-2 dropped, a stratified 20,000 / 5,000
 split, 100 steps. The vocabulary is the 100 most frequent words for models 1 and 2 and the 1,000 most frequent for
-3 and 4. Without it, the built-in reviews are used for all four (their 26-word vocabulary stands in for both).
+3 and 4. Without it, 25,000 built-in reviews are used for all four, split 20,000 / 5,000 as IMDB is, so that every
+model makes as many updates as on IMDB (their 26-word vocabulary stands in for both vocabularies).
 
     python scripts/imdb_four_ways.py
     python scripts/imdb_four_ways.py --data path/to/aclImdb
@@ -52,7 +53,7 @@ def main(argv=None):
     parser.add_argument("--data", help="an aclImdb/ folder or an imdb.npz file (default: the built-in reviews)")
     parser.add_argument("--allow-pickle", action="store_true",
                         help="trust the imdb.npz file enough to unpickle it (see numpy_rnn.data.load_imdb_npz)")
-    parser.add_argument("--samples", type=int, default=5000, help="built-in data set size (default 5000)")
+    parser.add_argument("--samples", type=int, default=25_000, help="built-in data set size (default 25,000)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--quick", action="store_true", help="tiny settings: that it runs, in seconds")
     parser.add_argument("--plot", default="imdb_four_ways.png")

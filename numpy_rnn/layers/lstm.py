@@ -23,7 +23,6 @@ weight_hh_l0 = W_h^T, bias_ih_l0 + bias_hh_l0 = b.
 """
 import numpy as np
 
-from ..activations import sigmoid
 from .recurrent import Recurrent
 
 
@@ -43,31 +42,64 @@ class LSTM(Recurrent):
                 "W_h": self._init("orthogonal")((H, 4 * H), rng, self.dtype),
                 "b": b}
 
+    def build(self, input_dim, rng=None):
+        super().build(input_dim, rng)
+        # sigmoid(a) = (1 + tanh(a / 2)) / 2, so one tanh call computes all four gates: the sigmoid blocks are halved
+        # before and after it and shifted by 1/2, the g block passes through unchanged.
+        H = self.units
+        self._scale = np.full(4 * H, 0.5, dtype=self.dtype)
+        self._scale[2 * H:3 * H] = 1.0
+        self._shift = np.where(self._scale == 0.5, 0.5, 0.0).astype(self.dtype)
+
     def step_forward(self, X_t, R_t, prev, out):
-        h_prev, c_prev = prev
+        c_prev = prev[1]
         h_t, c_t = out
         H = self.units
-        a = np.add(X_t, R_t, out=R_t)  # R_t is scratch: a_t takes its place
-        s = sigmoid(a)  # one call for the i, f and o blocks (g's block of it goes unused)
-        i, f, o = s[:, :H], s[:, H:2 * H], s[:, 3 * H:]
-        g = np.tanh(a[:, 2 * H:3 * H])
+        gates = np.add(X_t, R_t, out=X_t)  # a_t; X_t is the loop's scratch, so the gates can replace it in place
+        gates *= self._scale
+        np.tanh(gates, out=gates)
+        gates *= self._scale
+        gates += self._shift  # [i, f, g, o] = [sigmoid(a_i), sigmoid(a_f), tanh(a_g), sigmoid(a_o)]
+        i, f, g, o = (gates[:, k * H:(k + 1) * H] for k in range(4))
         np.multiply(f, c_prev, out=c_t)
         c_t += i * g  # c_t = f * c_{t-1} + i * g
-        tanh_c = np.tanh(c_t)
-        np.multiply(o, tanh_c, out=h_t)  # h_t = o * tanh(c_t)
-        return i, f, g, o, tanh_c
+        np.tanh(c_t, out=h_t)
+        h_t *= o  # h_t = o * tanh(c_t)
+        return gates
+
+    def prepare_backward(self, caches, states, steps):
+        # Everything the backward step needs that does not depend on the incoming gradient, for all the reached
+        # steps at once (n of them): a few operations on (n, B, 4H) arrays instead of dozens of small ones per step.
+        H = self.units
+        gates = np.stack(caches[steps])  # (n, B, 4H)
+        n, B = gates.shape[:2]
+        i, f, g, o = (gates[..., k * H:(k + 1) * H] for k in range(4))
+        tanh_c = np.tanh(states[1][1:][steps], out=self._scratch("tanh_c", (n, B, H)))
+        o_dtanh = self._scratch("o_dtanh", (n, B, H))  # dh_t -> dc: o * (1 - tanh(c_t)^2)
+        np.multiply(tanh_c, tanh_c, out=o_dtanh)
+        np.subtract(1.0, o_dtanh, out=o_dtanh)
+        o_dtanh *= o
+        slope = self._scratch("slope", gates.shape)  # each gate's derivative: s(1 - s), and 1 - g^2 for g
+        np.subtract(1.0, gates, out=slope)
+        slope *= gates
+        np.multiply(g, g, out=slope[..., 2 * H:3 * H])
+        np.subtract(1.0, slope[..., 2 * H:3 * H], out=slope[..., 2 * H:3 * H])
+        partners = self._scratch("partners", (n, B, 3, H))  # dc times these gives di, df, dg
+        partners[:, :, 0] = g
+        partners[:, :, 1] = states[1][:-1][steps]  # c_{t-1}
+        partners[:, :, 2] = i
+        per_step = [None] * len(caches)
+        for k, t in enumerate(range(steps.start, steps.stop)):
+            per_step[t] = (slope[k], partners[k], tanh_c[k], o_dtanh[k], f[k])
+        return per_step
 
     def step_backward(self, dstates, cache, prev, dX_t):
         dh_t, dc_t = dstates
-        i, f, g, o, tanh_c = cache
-        c_prev = prev[1]
-        H = self.units
-        do = dh_t * tanh_c
-        dc = dc_t + dh_t * o * (1 - tanh_c * tanh_c)
-        di, df, dg = dc * g, dc * c_prev, dc * i
-        # da = [di * i(1 - i), df * f(1 - f), dg * (1 - g^2), do * o(1 - o)], block by block into dX_t
-        np.multiply(di, i * (1 - i), out=dX_t[:, :H])
-        np.multiply(df, f * (1 - f), out=dX_t[:, H:2 * H])
-        np.multiply(dg, 1 - g * g, out=dX_t[:, 2 * H:3 * H])
-        np.multiply(do, o * (1 - o), out=dX_t[:, 3 * H:])
+        slope, partners, tanh_c, o_dtanh, f = cache
+        da = dX_t.reshape(len(dh_t), 4, self.units)  # dX_t's four gate blocks, as views
+        dc = dh_t * o_dtanh
+        dc += dc_t  # c_t reaches the loss directly and through h_t
+        np.multiply(dc[:, None, :], partners, out=da[:, :3])  # [di, df, dg] = dc * [g, c_{t-1}, i]
+        np.multiply(dh_t, tanh_c, out=da[:, 3])  # do = dh_t * tanh(c_t)
+        dX_t *= slope  # back through each gate's nonlinearity
         return dX_t, [None, dc * f]

@@ -42,7 +42,9 @@ class Recurrent(Layer):
     - ``_init_params(input_dim, rng)`` -> dict with at least ``W_x``, ``W_h``, ``b``;
     - ``step_forward(X_t, R_t, prev, out)`` -> ``cache_t``: writes the new states into ``out``, a list of ``(B, H)``
       views of the state buffers in ``state_names`` order (``prev`` likewise holds the previous states). ``R_t`` is
-      a scratch buffer the step may overwrite; nothing the cache keeps may point into it;
+      a scratch buffer the step may overwrite, and nothing the cache keeps may point into it. ``X_t`` is step t's
+      row of the layer's input-projection buffer, which is not needed again until the next forward pass: a step
+      may overwrite it with values its backward pass needs (the LSTM keeps its gates there);
     - ``step_backward(dstates, cache_t, prev, dX_t)`` -> ``(dR_t, dprev_direct)``: writes the gradient of the step's
       input part ``X_t`` into the ``(B, G)`` view ``dX_t``, and returns that of ``R_t`` (``dX_t`` itself when the two
       enter alike) and the gradients of the previous states along paths that do not go through ``R_t`` (the LSTM's
