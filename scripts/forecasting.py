@@ -17,7 +17,7 @@ Ten steps ahead (series of 60: 50 in, the next 10 out):
 
     python scripts/forecasting.py              # every model, about five minutes on one core
     python scripts/forecasting.py --seeds 3    # each trained model three times: the run-to-run spread
-    python scripts/forecasting.py --seeds 3 --keras    # and SimpleRNN(1) in Keras from the same starting weights
+    python scripts/forecasting.py --seeds 3 --keras    # and two of the models in Keras, for comparison
     python scripts/forecasting.py --quick
 
 SimpleRNN(1) has a bad start: a single unit whose weights start at W_x < 0 and W_h = +1 (its 1 x 1 orthogonal
@@ -95,6 +95,40 @@ def single_unit_from_same_start(data, seeds, first_seed, epochs):
               f"numpy_rnn {mses[0]:.4f}, Keras {mses[1]:.4f}")
 
 
+def keras_layer_norm_seq2seq(data, seeds, first_seed, epochs):
+    """The layer-normalized sequence-to-sequence model built in Keras, as the original does: a SimpleRNNCell without
+    activation, then LayerNormalization, then tanh (needs TensorFlow). Returns each seed's last-step MSE."""
+    import keras  # optional: only for this comparison
+
+    class LayerNormCell(keras.layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.state_size = self.output_size = units
+            self.cell = keras.layers.SimpleRNNCell(units, activation=None)
+            self.norm = keras.layers.LayerNormalization()
+
+        def build(self, input_shape):
+            self.cell.build(input_shape)
+            self.norm.build((None, self.state_size))
+
+        def call(self, inputs, states):
+            a, _ = self.cell(inputs, states)
+            h = keras.ops.tanh(self.norm(a))
+            return h, [h]
+
+    x_train, y_train, x_val, y_val = data
+    mses = []
+    for seed in range(first_seed, first_seed + seeds):
+        keras.utils.set_random_seed(seed)
+        model = keras.Sequential([keras.Input((None, 1)), keras.layers.RNN(LayerNormCell(20), return_sequences=True),
+                                  keras.layers.RNN(LayerNormCell(20), return_sequences=True), keras.layers.Dense(10)])
+        model.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+        model.fit(x_train, y_train, epochs=epochs, batch_size=32, verbose=0)
+        forecast = model.predict(x_val, batch_size=1000, verbose=0)
+        mses.append(float(np.mean((forecast[:, -1] - y_val[:, -1]) ** 2)))
+    return mses
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--series", type=int, default=10_000)
@@ -102,7 +136,8 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=1, help="train each model with this many seeds (default 1)")
     parser.add_argument("--seed", type=int, default=42, help="seed of the data and of the first model")
     parser.add_argument("--keras", action="store_true",
-                        help="also train SimpleRNN(1) in Keras from numpy_rnn's initial weights, one run per seed")
+                        help="also train in Keras (needs TensorFlow): SimpleRNN(1) from numpy_rnn's initial weights, "
+                             "and the layer-normalized seq2seq model, one run per seed")
     parser.add_argument("--quick", action="store_true", help="tiny settings: that it runs, in seconds")
     parser.add_argument("--plot", default="forecasting.png")
     args = parser.parse_args(argv)
@@ -163,6 +198,10 @@ def main(argv=None):
                               ("LSTM", LSTM, 0.001), ("GRU", GRU, 0.001)):
         train(f"seq2seq {label}", lambda cell=cell: deep(cell, ahead, sequence_out=True), X_train, S_train, X_val,
               S_val, metric="last_time_step_mse", learning_rate=rate)
+
+    if args.keras:
+        mses = keras_layer_norm_seq2seq((X_train, S_train, X_val, S_val), args.seeds, args.seed, args.epochs)
+        print(f"  Keras's seq2seq LN-SimpleRNN on the same data: {', '.join(f'{m:.4f}' for m in mses)}")
 
     # A few validation series with their forecasts.
     at_once = models["10 ahead: 20-20 + Dense(10)"].predict(X_val[:3])
