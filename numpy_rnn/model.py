@@ -187,6 +187,8 @@ class Sequential:
 
     # -- one batch ----------------------------------------------------------------------------------------------------
     def forward(self, x):
+        if not all(layer.built for layer in self.layers):
+            x = self._check_x(x, "x")  # builds every layer from the model's generator, not from fresh entropy
         for layer in self.layers:
             x = layer.forward(x)
         return x
@@ -220,8 +222,10 @@ class Sequential:
         return np.reshape(y, out.shape).astype(out.dtype, copy=False)
 
     def train_on_batch(self, x, y):
-        """One optimizer step on one batch; returns the batch loss (before the step)."""
+        """One optimizer step on one batch; returns the batch loss (before the step). Raises ValueError/TypeError,
+        before anything changes, for invalid data."""
         self._require_compiled()
+        x, y = self._check_data(x, y, "x", "y")
         value, _ = self.loss_and_gradients(x, y)
         self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
         return value

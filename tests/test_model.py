@@ -133,6 +133,29 @@ def test_fit_reports_validation_metrics_and_is_reproducible():
     assert first["val_accuracy"][-1] > 0.8  # the label is a property of the last token: easy
 
 
+def test_every_entry_point_builds_from_the_model_generator():
+    """A model's random_state decides its weights however it is first called: train_on_batch, forward and predict
+    build an unbuilt model from the model's generator, exactly as fit and build do (a layer must never draw its
+    weights from fresh entropy because the model was not built first)."""
+    x, y = toy_sequence()
+
+    def fresh():
+        model = Sequential([SimpleRNN(4, input_shape=(None, 1)), Dense(1)], random_state=7)
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    built = fresh()
+    built.build((5, 1))
+    expected = [w for layer in built.layers for w in layer.get_weights()]
+    for first_call in (lambda m: m.forward(x), lambda m: m.predict(x)):
+        model = fresh()
+        first_call(model)
+        for a, b in zip([w for layer in model.layers for w in layer.get_weights()], expected):
+            np.testing.assert_array_equal(a, b)
+    # train_on_batch returns the loss before its update: the loss of the weights the seed gives
+    assert fresh().train_on_batch(x, y) == pytest.approx(built.evaluate(x, y), rel=1e-12)
+
+
 def test_recurrent_network_and_an_equivalent_sequential_train_alike():
     """RecurrentNetwork with full BPTT is SimpleRNN + Dense(sigmoid) + BCE + SGD: same weights, same losses."""
     rng = np.random.default_rng(4)
