@@ -16,6 +16,10 @@ Backward, given dh_t and dc_t (from step t+1 and the outputs):
     dc_{t-1} = dc * f                     (the cell state's own path, with no matrix in it)
     dh_{t-1} = da W_h^T                   (added by the time loop in recurrent.py)
 
+In the code, the factors that do not depend on the incoming gradient (i(1 - i), ..., 1 - g^2, o (1 - tanh(c_t)^2),
+and [g, c_{t-1}, i]) are computed for all steps at once before the backward loop (``prepare_backward``), which then
+does six small operations per step: an LSTM of a few units is bound by the number of NumPy calls, not their size.
+
 Parameters, in Keras's order and shapes: ``W_x`` = kernel (F, 4H), ``W_h`` = recurrent_kernel (H, 4H), ``b`` = bias
 (4H,). Keras starts the forget-gate bias at 1 (``unit_forget_bias``) so that the cell remembers at first; so does this
 layer. PyTorch's ``nn.LSTM`` uses the same gate order with the matrices transposed: weight_ih_l0 = W_x^T,
