@@ -17,6 +17,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from numpy_rnn import GRU, LSTM, Dense, Embedding, LayerNormSimpleRNN, SimpleRNN, gradcheck, numerical_gradient
+from numpy_rnn.layers.projection import project, project_backward
 
 RECURRENT = [SimpleRNN, LSTM, GRU, LayerNormSimpleRNN]
 
@@ -162,6 +163,22 @@ def test_embedding_gradient_accumulates_repeated_ids():
     assert not layer.grads["W"][[2, 3]].any()
 
 
+@pytest.mark.parametrize("vocabulary", [3, 40])  # 3: each id repeats many times (grouped sums); 40: few repeats
+@pytest.mark.parametrize("id_dtype", [np.int64, np.uint8])
+def test_the_token_id_gradient_equals_the_one_hot_product(vocabulary, id_dtype):
+    # For ids, the weight gradient one_hot(ids)^T dY is computed as a scatter-add, by one of two methods depending
+    # on how often the ids repeat (projection.py). Both must give the one-hot product itself.
+    rng = np.random.default_rng(7)
+    ids = rng.integers(0, vocabulary, size=(8, 12)).astype(id_dtype)  # 96 positions
+    dY = rng.normal(size=(8, 12, 5))
+    W = rng.normal(size=(vocabulary, 5))
+    one_hot = np.eye(vocabulary)[ids]
+    np.testing.assert_allclose(project(ids, W, b=np.arange(5.0)), one_hot @ W + np.arange(5.0), rtol=1e-14)
+    dW, dx = project_backward(ids, dY, W)
+    assert dx is None
+    np.testing.assert_allclose(dW, one_hot.reshape(-1, vocabulary).T @ dY.reshape(-1, 5), rtol=1e-12, atol=1e-14)
+
+
 def test_token_ids_and_one_hot_agree_for_every_recurrent_layer():
     rng = np.random.default_rng(2)
     for cls in RECURRENT:
@@ -180,33 +197,31 @@ def test_token_ids_and_one_hot_agree_for_every_recurrent_layer():
 
 # -- each check fails on a deliberately broken backward --------------------------------------------------------------
 class SimpleRNNWithoutTanhDerivative(SimpleRNN):
-    def step_backward(self, dstates, dtanh_t, prev, dX_t):
+    def step_backward(self, dstates, dtanh_t, dX_t, dR_t):
         dX_t[...] = dstates[0]  # forgot the (1 - h^2)
-        return dX_t, [None]
 
 
 class LSTMWithSwappedGates(LSTM):
-    def step_backward(self, dstates, cache, prev, dX_t):
-        _, dprev = super().step_backward(dstates, cache, prev, dX_t)
+    def step_backward(self, dstates, cache, dX_t, dR_t):
+        super().step_backward(dstates, cache, dX_t, dR_t)
         H = self.units
         dX_t[:, :2 * H] = np.concatenate([dX_t[:, H:2 * H], dX_t[:, :H]], axis=1)  # i and f blocks swapped
-        return dX_t, dprev
 
 
 class GRUWithoutResetInRecurrentGradient(GRU):
-    def step_backward(self, dstates, cache, prev, dX_t):
-        _, dprev = super().step_backward(dstates, cache, prev, dX_t)
-        return dX_t.copy(), dprev  # dR_n should be da_n * r, not da_n
+    def step_backward(self, dstates, cache, dX_t, dR_t):
+        dh_direct = super().step_backward(dstates, cache, dX_t, dR_t)
+        dR_t[...] = dX_t  # dR_n should be da_n * r, not da_n
+        return dh_direct
 
 
 class LayerNormWithoutMeanTerm(LayerNormSimpleRNN):
-    def step_backward(self, dstates, cache, prev, dX_t):
+    def step_backward(self, dstates, cache, dX_t, dR_t):
         a_hat, inv_std, h_t = cache
         dy = dstates[0] * (1 - h_t * h_t)
         self.grads["gamma"] += np.sum(dy * a_hat, axis=0)
         self.grads["beta"] += np.sum(dy, axis=0)
         dX_t[...] = inv_std * dy * self.params["gamma"]  # the mean and variance terms left out
-        return dX_t, [None]
 
 
 @pytest.mark.parametrize("broken", [SimpleRNNWithoutTanhDerivative, LSTMWithSwappedGates,

@@ -18,7 +18,7 @@ import numpy as np
 from ..activations import get_activation
 from ..checks import check_gradient, check_positive_int
 from .base import Layer
-from .projection import project, project_backward
+from .projection import bias_gradient, project, project_backward
 
 
 class Dense(Layer):
@@ -46,7 +46,7 @@ class Dense(Layer):
         x = self.check_input(x)
         if not self.built:
             self.build(x.shape[-1])
-        z = project(x, self.params["W"]) + self.params["b"]
+        z = project(x, self.params["W"], self.params["b"])
         y = self._act_forward(z)
         self.cache = (x, z, y)
         return y
@@ -58,7 +58,7 @@ class Dense(Layer):
         dout = check_gradient(dout, y.shape, self.dtype)
         dz = self._act_backward(y, dout) if through_activation else dout
         dW, dx = project_backward(x, dz, self.params["W"], self.input_grad)
-        self.grads = {"W": dW, "b": dz.reshape(-1, self.units).sum(axis=0)}
+        self.grads = {"W": dW, "b": bias_gradient(dz)}
         return dx
 
     @property

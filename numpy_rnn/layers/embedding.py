@@ -47,11 +47,17 @@ class Embedding(Layer):
         if not self.built:
             self.build(self.input_dim)
         self.cache = ids
-        return project(ids, self.params["W"])
+        if ids.ndim < 2:
+            return project(ids, self.params["W"])
+        # Looked up time-major and returned as a (B, T, D) view: the recurrent layer that usually follows reads its
+        # input time-major, and then needs no copy of it (and hands back a gradient laid out the same way).
+        return project(ids.swapaxes(0, 1), self.params["W"]).swapaxes(0, 1)
 
     def backward(self, dout):
         ids = self._require_cache()
         dout = check_gradient(dout, ids.shape + (self.output_dim,), self.dtype)
+        if ids.ndim >= 2:  # the same pairs (id, gradient row) in time-major order: no copy of a time-major dout
+            ids, dout = ids.swapaxes(0, 1), dout.swapaxes(0, 1)
         self.grads = {"W": project_backward(ids, dout, self.params["W"])[0]}
         return None
 

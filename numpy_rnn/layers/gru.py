@@ -46,20 +46,22 @@ class GRU(Recurrent):
                 "b": np.zeros(3 * H, dtype=self.dtype),
                 "b_h": np.zeros(3 * H, dtype=self.dtype)}
 
-    def step_forward(self, X_t, R_t, prev, out):
-        h_prev = prev[0]
+    joined = False  # r multiplies R_n alone, so the loop hands over X_t and R_t separately
+
+    def step_forward(self, t, X_t, R_t, states):
+        h = states[0]
+        h_prev = h[t]
         H = self.units
         z = sigmoid(X_t[:, :H] + R_t[:, :H])
         r = sigmoid(X_t[:, H:2 * H] + R_t[:, H:2 * H])
         R_n = R_t[:, 2 * H:].copy()  # R_t is a scratch buffer; the backward pass needs R_n
         n = np.tanh(X_t[:, 2 * H:] + r * R_n)
-        np.add(n, z * (h_prev - n), out=out[0])  # h_t = z * h_{t-1} + (1 - z) * n
-        return z, r, n, R_n
+        np.add(n, z * (h_prev - n), out=h[t + 1])  # h_t = z * h_{t-1} + (1 - z) * n
+        return z, r, n, R_n, h_prev
 
-    def step_backward(self, dstates, cache, prev, dX_t):
+    def step_backward(self, dstates, cache, dX_t, dR_t):
         dh_t = dstates[0]
-        z, r, n, R_n = cache
-        h_prev = prev[0]
+        z, r, n, R_n, h_prev = cache
         H = self.units
         dz = dh_t * (h_prev - n)
         dn = dh_t * (1 - z)
@@ -68,8 +70,9 @@ class GRU(Recurrent):
         da_z = dz * z * (1 - z)
         da_r = dr * r * (1 - r)
         dX_t[:, :H], dX_t[:, H:2 * H], dX_t[:, 2 * H:] = da_z, da_r, da_n
-        dR_t = np.concatenate([da_z, da_r, da_n * r], axis=1)
-        return dR_t, [dh_t * z]
+        dR_t[:, :2 * H] = dX_t[:, :2 * H]
+        np.multiply(da_n, r, out=dR_t[:, 2 * H:])  # the only block where dR_t and dX_t differ
+        return dh_t * z  # h_{t-1} also reaches h_t directly, through z
 
     # -- Keras and PyTorch layouts -----------------------------------------------------------------------------------
     def get_weights(self):

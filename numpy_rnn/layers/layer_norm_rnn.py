@@ -47,15 +47,15 @@ class LayerNormSimpleRNN(Recurrent):
                 "gamma": np.ones(H, dtype=self.dtype),
                 "beta": np.zeros(H, dtype=self.dtype)}
 
-    def step_forward(self, X_t, R_t, prev, out):
-        a = X_t + R_t
+    def step_forward(self, t, a_t, R_t, states):
+        a = a_t
         mu = a.mean(axis=1, keepdims=True)
         inv_std = 1.0 / np.sqrt(a.var(axis=1, keepdims=True) + self.epsilon)
         a_hat = (a - mu) * inv_std
-        h_t = np.tanh(self.params["gamma"] * a_hat + self.params["beta"], out=out[0])
+        h_t = np.tanh(self.params["gamma"] * a_hat + self.params["beta"], out=states[0][t + 1])
         return a_hat, inv_std, h_t
 
-    def step_backward(self, dstates, cache, prev, dX_t):
+    def step_backward(self, dstates, cache, dX_t, dR_t):
         a_hat, inv_std, h_t = cache
         dy = dstates[0] * (1 - h_t * h_t)
         # gamma and beta act inside the step, so their gradients are summed here, step by step.
@@ -64,7 +64,7 @@ class LayerNormSimpleRNN(Recurrent):
         da_hat = dy * self.params["gamma"]
         np.multiply(inv_std, da_hat - da_hat.mean(axis=1, keepdims=True)
                     - a_hat * np.mean(da_hat * a_hat, axis=1, keepdims=True), out=dX_t)
-        return dX_t, [None]
+        return None
 
     def to_torch(self, arrays=None):
         raise NotImplementedError("PyTorch has no layer-normalized RNN layer to convert to")

@@ -55,27 +55,27 @@ class LSTM(Recurrent):
         self._scale[2 * H:3 * H] = 1.0
         self._shift = np.where(self._scale == 0.5, 0.5, 0.0).astype(self.dtype)
 
-    def step_forward(self, X_t, R_t, prev, out):
-        c_prev = prev[1]
-        h_t, c_t = out
+    def step_forward(self, t, a_t, R_t, states):
+        h, c = states
         H = self.units
-        gates = np.add(X_t, R_t, out=X_t)  # a_t; X_t is the loop's scratch, so the gates can replace it in place
+        gates = a_t  # the loop's scratch row: the gates replace a_t in place
         gates *= self._scale
         np.tanh(gates, out=gates)
         gates *= self._scale
         gates += self._shift  # [i, f, g, o] = [sigmoid(a_i), sigmoid(a_f), tanh(a_g), sigmoid(a_o)]
-        i, f, g, o = (gates[:, k * H:(k + 1) * H] for k in range(4))
-        np.multiply(f, c_prev, out=c_t)
+        i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
+        c_t, h_t = c[t + 1], h[t + 1]
+        np.multiply(f, c[t], out=c_t)
         c_t += i * g  # c_t = f * c_{t-1} + i * g
         np.tanh(c_t, out=h_t)
         h_t *= o  # h_t = o * tanh(c_t)
-        return gates
+        return None  # the gates stay in the loop's buffer, where prepare_backward finds them
 
-    def prepare_backward(self, caches, states, steps):
+    def prepare_backward(self, caches, states, X, steps):
         # Everything the backward step needs that does not depend on the incoming gradient, for all the reached
         # steps at once (n of them): a few operations on (n, B, 4H) arrays instead of dozens of small ones per step.
         H = self.units
-        gates = np.stack(caches[steps])  # (n, B, 4H)
+        gates = X[steps]  # (n, B, 4H): the forward steps wrote the gates over a_t
         n, B = gates.shape[:2]
         i, f, g, o = (gates[..., k * H:(k + 1) * H] for k in range(4))
         tanh_c = np.tanh(states[1][1:][steps], out=self._scratch("tanh_c", (n, B, H)))
@@ -92,12 +92,10 @@ class LSTM(Recurrent):
         partners[:, :, 0] = g
         partners[:, :, 1] = states[1][:-1][steps]  # c_{t-1}
         partners[:, :, 2] = i
-        per_step = [None] * len(caches)
-        for k, t in enumerate(range(steps.start, steps.stop)):
-            per_step[t] = (slope[k], partners[k], tanh_c[k], o_dtanh[k], f[k])
-        return per_step
+        # One tuple of (B, ...) views per step, indexed by t like the caches (steps before the slice get None).
+        return [None] * steps.start + list(zip(slope, partners, tanh_c, o_dtanh, f))
 
-    def step_backward(self, dstates, cache, prev, dX_t):
+    def step_backward(self, dstates, cache, dX_t, dR_t):
         dh_t, dc_t = dstates
         slope, partners, tanh_c, o_dtanh, f = cache
         da = dX_t.reshape(len(dh_t), 4, self.units)  # dX_t's four gate blocks, as views
@@ -106,4 +104,5 @@ class LSTM(Recurrent):
         np.multiply(dc[:, None, :], partners, out=da[:, :3])  # [di, df, dg] = dc * [g, c_{t-1}, i]
         np.multiply(dh_t, tanh_c, out=da[:, 3])  # do = dh_t * tanh(c_t)
         dX_t *= slope  # back through each gate's nonlinearity
-        return dX_t, [None, dc * f]
+        np.multiply(dc, f, out=dc_t)  # dc_{t-1}: the cell state's own path
+        return None

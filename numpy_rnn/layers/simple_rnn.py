@@ -42,20 +42,18 @@ class SimpleRNN(Recurrent):
                 "W_h": self._init("orthogonal")((H, H), rng, self.dtype),
                 "b": np.zeros(H, dtype=self.dtype)}
 
-    def step_forward(self, X_t, R_t, prev, out):
-        h_t = out[0]
-        np.add(X_t, R_t, out=h_t)  # a_t
-        np.tanh(h_t, out=h_t)  # h_t = tanh(a_t)
+    def step_forward(self, t, a_t, R_t, states):
+        np.tanh(a_t, out=states[0][t + 1])  # h_t = tanh(a_t); the loop has formed a_t = X_t + R_t
         return None  # the backward pass needs only h_t, which the state buffer keeps
 
-    def prepare_backward(self, caches, states, steps):
+    def prepare_backward(self, caches, states, X, steps):
         # tanh'(a_t) = 1 - h_t^2 does not depend on the gradient: one operation for all steps, before the loop.
         h = states[0][1:]
         dtanh = self._scratch("dtanh", h.shape)
         np.multiply(h[steps], h[steps], out=dtanh[steps])
         np.subtract(1.0, dtanh[steps], out=dtanh[steps])
-        return dtanh
+        return list(dtanh)
 
-    def step_backward(self, dstates, dtanh_t, prev, dX_t):
-        np.multiply(dstates[0], dtanh_t, out=dX_t)  # da_t = dh_t * (1 - h_t^2)
-        return dX_t, [None]
+    def step_backward(self, dstates, dtanh_t, dX_t, dR_t):
+        np.multiply(dstates[0], dtanh_t, out=dX_t)  # da_t = dh_t * (1 - h_t^2), which is dX_t and dR_t alike
+        return None
