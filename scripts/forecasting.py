@@ -138,6 +138,8 @@ def main(argv=None):
     parser.add_argument("--keras", action="store_true",
                         help="also train in Keras (needs TensorFlow): SimpleRNN(1) from numpy_rnn's initial weights, "
                              "and the layer-normalized seq2seq model, one run per seed")
+    parser.add_argument("--dtype", default="float64", choices=("float64", "float32"),
+                        help="the precision every numpy_rnn model computes in (default float64)")
     parser.add_argument("--quick", action="store_true", help="tiny settings: that it runs, in seconds")
     parser.add_argument("--plot", default="forecasting.png")
     args = parser.parse_args(argv)
@@ -154,7 +156,8 @@ def main(argv=None):
     X_train, X_val, _ = split(ten[:, :n_in], n_train, n_val)
     Y_train, Y_val, _ = split(ten[:, n_in:, 0], n_train, n_val)
     S_train, S_val, _ = split(seq2seq_targets(ten, n_in, ahead), n_train, n_val)
-    print(f"{args.series} series: {n_train} training, {n_val} validation; Adam, MSE, batch 32, {args.epochs} epochs")
+    print(f"{args.series} series: {n_train} training, {n_val} validation; Adam, MSE, batch 32, {args.epochs} epochs; "
+          f"{args.dtype}")
 
     results, models = {}, {}
 
@@ -168,7 +171,7 @@ def main(argv=None):
     def train(name, layers, x, y, xv, yv, metric="mse", learning_rate=0.001):
         scores, seconds = [], []
         for k in range(args.seeds):
-            model = Sequential(layers(), random_state=args.seed + k)
+            model = Sequential(layers(), random_state=args.seed + k, dtype=args.dtype)
             model.compile(optimizer=Adam(learning_rate=learning_rate), loss="mse", metrics=[metric])
             start = time.perf_counter()
             model.fit(x, y, epochs=args.epochs, batch_size=32, verbose=0)

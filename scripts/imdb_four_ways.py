@@ -18,6 +18,7 @@ model makes as many updates as on IMDB (their 26-word vocabulary stands in for b
     python scripts/imdb_four_ways.py
     python scripts/imdb_four_ways.py --data path/to/aclImdb
     python scripts/imdb_four_ways.py --quick
+    python scripts/imdb_four_ways.py --dtype float32    # the same models in single precision: the same accuracy?
 """
 import argparse
 import time
@@ -42,8 +43,8 @@ def load_data(args):
     return {100: split, 1000: split}, "built-in reviews"
 
 
-def sequential(layers, optimizer, seed):
-    model = Sequential(layers, random_state=seed)
+def sequential(layers, optimizer, seed, dtype):
+    model = Sequential(layers, random_state=seed, dtype=dtype)
     model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
     return model
 
@@ -55,6 +56,8 @@ def main(argv=None):
                         help="trust the imdb.npz file enough to unpickle it (see numpy_rnn.data.load_imdb_npz)")
     parser.add_argument("--samples", type=int, default=25_000, help="built-in data set size (default 25,000)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--dtype", default="float64", choices=("float64", "float32"),
+                        help="the precision every model computes in (default float64)")
     parser.add_argument("--quick", action="store_true", help="tiny settings: that it runs, in seconds")
     parser.add_argument("--plot", default="imdb_four_ways.png")
     args = parser.parse_args(argv)
@@ -66,12 +69,13 @@ def main(argv=None):
     small, large = data[100], data[1000]
     one_hot_width = max(int(small[0].max()), int(small[2].max())) + 1
     steps = small[0].shape[1]
-    print(f"{name}: {len(small[0])} training and {len(small[2])} validation sequences of {steps} token ids")
+    print(f"{name}: {len(small[0])} training and {len(small[2])} validation sequences of {steps} token ids; "
+          f"{args.dtype}")
 
     results, curves = {}, {}
     start = time.perf_counter()
     rn = RecurrentNetwork(n_cells=32, batch_size=32, learning_rate=0.01, n_features=one_hot_width,
-                          random_state=args.seed, verbose=0)
+                          random_state=args.seed, dtype=args.dtype, verbose=0)
     rn.fit(small[0], small[1], epochs=epochs_one_hot, x_val=small[2], y_val=small[3])
     seconds = (time.perf_counter() - start) / epochs_one_hot
     results["RecurrentNetwork"] = (rn.score(small[2], small[3]), seconds)
@@ -79,12 +83,13 @@ def main(argv=None):
 
     models = {
         "SimpleRNN(32)": (lambda: sequential([SimpleRNN(32, input_dim=one_hot_width), Dense(1, activation="sigmoid")],
-                                             SGD(learning_rate=0.01), args.seed), small, epochs_one_hot),
+                                             SGD(learning_rate=0.01), args.seed, args.dtype), small, epochs_one_hot),
         "Embedding + SimpleRNN(8)": (lambda: sequential([Embedding(1000, 32), SimpleRNN(8),
-                                                         Dense(1, activation="sigmoid")], Adam(), args.seed),
+                                                         Dense(1, activation="sigmoid")], Adam(), args.seed,
+                                                        args.dtype),
                                      large, epochs_embedding),
         "Embedding + LSTM(8)": (lambda: sequential([Embedding(1000, 32), LSTM(8),
-                                                    Dense(1, activation="sigmoid")], Adam(), args.seed),
+                                                    Dense(1, activation="sigmoid")], Adam(), args.seed, args.dtype),
                                 large, epochs_embedding),
     }
     for label, (build, (x_train, y_train, x_val, y_val), epochs) in models.items():

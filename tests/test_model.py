@@ -261,3 +261,54 @@ def test_the_first_layer_skips_its_input_gradient_and_the_rest_do_not():
     x = np.eye(5)[rng.integers(0, 5, size=(3, 4))]
     model.loss_and_gradients(x, rng.normal(size=3))
     assert model.layers[0].backward(rng.normal(size=(3, 4, 3))) is None  # nothing below it needs dL/dx
+
+
+# -- float32 --------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("layers, epochs", [
+    (lambda: [SimpleRNN(16, input_dim=26), Dense(1, activation="sigmoid")], 20),  # one-hot input, read as ids
+    (lambda: [Embedding(26, 8), LSTM(8), Dense(1, activation="sigmoid")], 8),
+])
+def test_float32_training_reaches_the_float64_accuracy(layers, epochs):
+    # The speed setting must not cost accuracy. The same model, from the same initial weights (drawn once, rounded
+    # to float32) and on the same batches, is trained in both precisions from three starts. Before training, the
+    # outputs and the gradients of a batch agree to float32's rounding, and so does the first epoch's loss; later
+    # the two runs drift apart (rounding differences grow along a training run as any small perturbation does), so
+    # what must agree is where they end: accurate, and equally so on average.
+    from numpy_rnn.data import make_reviews
+    ids, labels, _ = make_reviews(3000, random_state=3)
+    final = {"float64": [], "float32": []}
+    for seed in range(3):
+        first_epoch, start = {}, {}
+        for dtype in final:
+            model = Sequential(layers(), random_state=seed, dtype=dtype)
+            model.compile(Adam(0.01), "binary_crossentropy", ["accuracy"])
+            _, out = model.loss_and_gradients(ids[:32], labels[:32])
+            start[dtype] = [out] + [p for layer in model.layers for p in layer.grads.values()]
+            history = model.fit(ids[:2400], labels[:2400], epochs=epochs, verbose=0,
+                                validation_data=(ids[2400:], labels[2400:])).history
+            assert all(p.dtype == dtype for layer in model.layers for p in layer.params.values())
+            assert model.predict(ids[:4]).dtype == dtype
+            first_epoch[dtype] = history["loss"][0]
+            final[dtype].append(history["val_accuracy"][-1])
+        for single, double in zip(start["float32"], start["float64"]):
+            assert np.max(np.abs(single - double)) <= 1e-5 * np.max(np.abs(double))
+        assert first_epoch["float32"] == pytest.approx(first_epoch["float64"], rel=1e-4)
+    assert min(final["float64"] + final["float32"]) > 0.95, final
+    assert abs(np.mean(final["float32"]) - np.mean(final["float64"])) <= 0.02, final
+
+
+def test_a_model_dtype_applies_to_every_layer_and_survives_saving(tmp_path):
+    model = Sequential([Embedding(10, 4), SimpleRNN(3)], random_state=0, dtype="float32")
+    model.add(Dense(1))  # added later: float32 too
+    model.compile("adam", "mse")
+    model.build((5,))
+    assert {p.dtype for layer in model.layers for p in layer.params.values()} == {np.dtype("float32")}
+    model.save(tmp_path / "m.npz")
+    loaded = Sequential.load(tmp_path / "m.npz")
+    assert loaded.dtype == np.float32 and loaded.predict(np.zeros((1, 5), int)).dtype == np.float32
+    built = Dense(2)
+    built.build(3)  # float64 weights already exist: the model will not silently recast them
+    with pytest.raises(ValueError, match="built in float64"):
+        Sequential([built], dtype="float32")
+    with pytest.raises(ValueError, match="dtype must be float32 or float64"):
+        Sequential(dtype="int8")
