@@ -123,8 +123,8 @@ class RMSprop(Optimizer):
         work -= s
         work *= 1 - self.rho
         s += work  # s = rho * s + (1 - rho) * g^2
-        s_eps = np.add(s, self.epsilon, out=work)
-        np.sqrt(s_eps, out=work)
+        np.add(s, self.epsilon, out=work)
+        np.sqrt(work, out=work)
         np.divide(g, work, out=work)
         work *= self.learning_rate
         p -= work  # p -= lr * g / sqrt(s + eps)
