@@ -43,15 +43,15 @@ def detached_vjp(layer, x, upstream, initial_state):
     T = x.shape[1]
     k = layer.bptt_steps
     cut = T - k if k is not None and k < T else 0
-    constant_state = twin.forward(x[:, :cut], initial_state)[1:] if cut else None
+    constant_state = twin.forward(x[:, :cut], initial_state=initial_state)[1:] if cut else None
 
     def f():
         if cut:
-            head_seq = twin.forward(x[:, :cut], initial_state)[0]
-            tail_seq, *final = twin.forward(x[:, cut:], constant_state)
+            head_seq = twin.forward(x[:, :cut], initial_state=initial_state)[0]
+            tail_seq, *final = twin.forward(x[:, cut:], initial_state=constant_state)
             seq = np.concatenate([head_seq, tail_seq], axis=1)
         else:
-            seq, *final = twin.forward(x, initial_state)
+            seq, *final = twin.forward(x, initial_state=initial_state)
         outputs = [seq if layer.return_sequences else seq[:, -1]]
         if layer.return_state:
             outputs += final
@@ -79,7 +79,7 @@ def test_recurrent_layer_gradients(cls, units, features, steps, batch, return_se
     x = rng.integers(0, features, size=(batch, steps)) if ids else rng.normal(size=(batch, steps, features))
     initial_state = ([rng.normal(size=(batch, units)) for _ in layer.state_names] if with_initial_state else None)
 
-    out = layer.forward(x, initial_state)
+    out = layer.forward(x, initial_state=initial_state)
     outputs = out if return_state else [out]
     upstream = [rng.normal(size=o.shape) for o in outputs]
     dx = layer.backward(upstream if return_state else upstream[0])
@@ -124,7 +124,7 @@ def test_stateful_windows_carry_the_state_and_stop_the_gradient(cls):
     carried = twin.forward(x[:, :5])[1:]  # the state after the first window, computed once: a constant
 
     def f():
-        return np.sum(twin.forward(x[:, 5:], carried)[0] * g)
+        return np.sum(twin.forward(x[:, 5:], initial_state=carried)[0] * g)
 
     assert gradcheck(f, layer.params, layer.grads).ok
     layer.reset_states()

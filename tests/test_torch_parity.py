@@ -35,7 +35,7 @@ def parity_errors(cls, seed):
     initial = [rng.normal(size=(B, H)) for _ in layer.state_names]
     upstream = [rng.normal(size=(B, T, H))] + [rng.normal(size=(B, H)) for _ in layer.state_names]
 
-    seq, *final = layer.forward(x, initial)
+    seq, *final = layer.forward(x, initial_state=initial)
     dx = layer.backward(upstream)
 
     x_t = torch.tensor(x, requires_grad=True)
