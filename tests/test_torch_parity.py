@@ -97,3 +97,34 @@ def test_dense_and_embedding_match_pytorch():
     assert relative_error(out, out_t.detach().numpy()) < 1e-12
     assert relative_error(embedding.grads["W"], emb_t.weight.grad.numpy()) < 1e-12
     assert relative_error(dense.to_torch(dense.grads)["weight"], lin_t.weight.grad.numpy()) < 1e-12
+
+
+@pytest.mark.parametrize("cls", [SimpleRNN, LSTM, GRU], ids=["SimpleRNN", "LSTM", "GRU"])
+def test_from_torch_loads_both_biases(cls):
+    """A PyTorch module's own weights, both biases random and non-zero, give PyTorch's outputs once loaded.
+
+    The parity test above goes the other way (``to_torch``), and the round trip through PyTorch's layout starts
+    from a zero ``bias_hh_l0``: neither would notice ``from_torch`` dropping or subtracting that bias."""
+    rng = np.random.default_rng(12)
+    B, T, F, H = 2, 5, 3, 4
+    module = MODULES[cls](F, H, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.from_numpy(rng.normal(0, 0.5, size=tuple(p.shape))))
+    state = {k: v.detach().numpy() for k, v in module.state_dict().items()}
+    assert np.all(state["bias_ih_l0"] != 0) and np.all(state["bias_hh_l0"] != 0)
+
+    layer = cls(H, input_dim=F, return_sequences=True, return_state=True)
+    layer.build(F, rng)
+    layer.from_torch(state)
+    x = rng.normal(size=(B, T, F))
+    initial = [rng.normal(size=(B, H)) for _ in layer.state_names]
+    seq, *final = layer.forward(x, initial_state=initial)
+
+    with torch.no_grad():
+        initial_t = [torch.from_numpy(s[None]) for s in initial]  # PyTorch's states are (layers, B, H)
+        seq_t, final_t = module(torch.from_numpy(x), initial_t[0] if cls is not LSTM else tuple(initial_t))
+    final_t = [final_t] if cls is not LSTM else list(final_t)
+    assert relative_error(seq, seq_t.numpy()) < 1e-12
+    for name, ours, theirs in zip(layer.state_names, final, final_t):
+        assert relative_error(ours, theirs.numpy()[0]) < 1e-12, name
