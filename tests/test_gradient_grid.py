@@ -35,7 +35,8 @@ nothing reaches the steps before the cut: their input gradient is zero and the i
 (``None``, not zeros, since nothing was computed).
 
 Shapes are small (B=2, T=4, F=3, H=3; H=4 for layer norm, see test_layers.py) and every weight is random, biases
-included: a zero bias has a zero-looking gradient error. All 144 cases take a few seconds on one core.
+included (a zero bias hides mistakes that only a non-zero one would show; see helpers.py). All 144 cases take
+7-15 s on one core.
 """
 import zlib
 
