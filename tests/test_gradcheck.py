@@ -36,6 +36,19 @@ def test_gradcheck_passes_a_right_gradient_and_fails_a_wrong_one():
     assert "FAIL" in str(report)
 
 
+def test_one_wrong_parameter_fails_the_whole_report():
+    """A backward pass is right only when every gradient is: a right one must not hide a wrong one beside it."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(4, 3))
+    params = {"w": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
+    f = lambda: np.sum(np.tanh(x @ params["w"] + params["b"]))  # noqa: E731
+    dz = 1 - np.tanh(x @ params["w"] + params["b"]) ** 2
+    grads = {"w": x.T @ dz, "b": dz.mean(axis=0)}  # the bias gradient averaged over the rows instead of summed
+    report = gradcheck(f, params, grads)
+    assert report.errors["w"] <= report.tol < report.errors["b"]
+    assert not report.ok and not report
+
+
 def test_gradcheck_rejects_mismatched_arguments():
     w = np.zeros((2, 2))
     with pytest.raises(ValueError, match="same keys"):

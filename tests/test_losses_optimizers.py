@@ -88,6 +88,23 @@ def test_plain_sgd_and_first_steps_of_the_adaptive_optimizers():
     np.testing.assert_allclose(run(Adagrad(0.01), p0, [g]), p0 - 0.01 * g / np.sqrt(0.1 + g * g), atol=1e-9)
 
 
+def test_epsilon_sits_where_keras_puts_it():
+    """RMSprop and Adagrad add epsilon inside the square root, Adam adds it to sqrt(v). Putting it on the wrong side
+    is invisible for ordinary gradients (epsilon is 1e-7); it shows when the accumulated g^2 is as small as epsilon,
+    here g = 1e-4, so g^2 = 1e-8, and each side of the mistake gives a step about ten times different."""
+    p0, g, eps = np.array([0.0]), np.array([1e-4]), 1e-7
+    # RMSprop's first step: s = (1 - rho) g^2 = 0.1 g^2, then p -= lr g / sqrt(s + eps).
+    np.testing.assert_allclose(run(RMSprop(0.01, epsilon=eps), p0, [g]),
+                               p0 - 0.01 * g / np.sqrt(0.1 * g * g + eps), rtol=1e-12)
+    # Adagrad's, starting from an empty accumulator: s = g^2.
+    np.testing.assert_allclose(run(Adagrad(0.01, initial_accumulator_value=0.0, epsilon=eps), p0, [g]),
+                               p0 - 0.01 * g / np.sqrt(g * g + eps), rtol=1e-12)
+    # Adam's: m = 0.1 g, v = 0.001 g^2, p -= lr sqrt(1 - 0.999) / (1 - 0.9) m / (sqrt(v) + eps).
+    m, v = 0.1 * g, 0.001 * g * g
+    np.testing.assert_allclose(run(Adam(0.01, epsilon=eps), p0, [g]),
+                               p0 - 0.01 * np.sqrt(0.001) / 0.1 * m / (np.sqrt(v) + eps), rtol=1e-12)
+
+
 @pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: SGD(0.05, momentum=0.9),
                                   lambda: SGD(0.05, momentum=0.9, nesterov=True), lambda: RMSprop(0.05),
                                   lambda: Adam(0.1), lambda: Adagrad(0.5)])

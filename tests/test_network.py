@@ -134,6 +134,22 @@ def test_the_checker_catches_the_books_transpose_bug():
         np.testing.assert_allclose(ours[name], value, rtol=1e-12, atol=1e-14)
 
 
+def test_a_training_step_moves_every_weight_against_its_own_gradient():
+    """``training`` is one SGD step, ``w -= lr * dL/dw`` for each of the five weights. A step that is wrong in
+    another way (W_1h updated with its gradient transposed, say) may still lower the loss, so this compares exactly."""
+    rng = np.random.default_rng(8)
+    rn = make_network(rng, n_cells=4, n_features=3, bptt_steps=None)
+    rn.lr = 0.05
+    x, y = make_data(rng, 5, 6, 3, ids=False)
+    # Copies: the layers may reuse their gradient arrays in the next backward pass.
+    grads = {name: g.copy() for name, g in analytic_gradients(rn, x, y).items()}
+    before = {name: w.copy() for name, w in weights(rn).items()}
+    rn.training(x, y)
+    for name in WEIGHTS:
+        np.testing.assert_allclose(getattr(rn, name), before[name] - 0.05 * grads[name], rtol=1e-12, atol=1e-15,
+                                   err_msg=name)
+
+
 # -- input forms ----------------------------------------------------------------------------------------------------
 def test_token_ids_and_one_hot_give_the_same_outputs_and_gradients():
     rng = np.random.default_rng(3)

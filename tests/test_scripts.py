@@ -98,3 +98,10 @@ def test_forecasting_quick(tmp_path):
     mses = load_script("forecasting").main(["--quick", "--plot", str(plot)])
     assert set(mses) == set(load_script("forecasting").PUBLISHED)
     assert all(np.isfinite(v) and v > 0 for v in mses.values()) and plot.stat().st_size > 1000
+
+
+def test_every_mutant_still_applies(capsys):
+    """scripts/mutation.py plants each listed mistake by replacing an exact piece of source text. When the library
+    changes, that text may disappear or appear twice and the mutant would test nothing; this notices it at once
+    (the --list check reads the files and runs no tests)."""
+    assert load_script("mutation").main(["--list"]) == 0, capsys.readouterr().out
