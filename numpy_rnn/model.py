@@ -28,8 +28,6 @@ from .checks import check_dtype, check_positive_int, check_random_state
 from .guards import BatchGuard, GradientMonitor, StopOnInterrupt, position
 from .layers import LAYER_CLASSES
 from .layers.base import Layer
-from .layers.embedding import Embedding
-from .layers.recurrent import Recurrent
 from .losses import FUSED_LOSSES, get_loss
 from .metrics import get_metric
 from .optimizers import OPTIMIZERS, get_optimizer
@@ -89,12 +87,12 @@ class Sequential:
     def add(self, layer):
         if not isinstance(layer, Layer):
             raise TypeError(f"layer must be a numpy_rnn layer, got {type(layer).__name__}")
-        if getattr(layer, "return_state", False):
+        if layer.return_state:
             raise ValueError(f"{layer.name}: a layer with return_state=True returns a list and cannot be stacked in a "
                              "Sequential model; use it on its own")
-        if self.layers and isinstance(layer, Embedding):
-            raise ValueError("Embedding must be the first layer: it reads token ids")
-        if isinstance(layer, Recurrent) and self._output_kind() == "vector":
+        if self.layers and layer.reads_token_ids_only:
+            raise ValueError(f"{type(layer).__name__} must be the first layer: it reads token ids")
+        if layer.needs_sequences and self._output_kind() == "vector":
             raise ValueError(f"{layer.name} needs sequences (batch, steps, features), but {self.layers[-1].name} "
                              "outputs one vector per sample; give the layer before it return_sequences=True")
         if self.dtype is not None and layer.dtype != self.dtype:
@@ -109,15 +107,14 @@ class Sequential:
         self.layers.append(layer)
 
     def _output_kind(self):
-        """"sequence", "vector" or None (not known yet) for what the current stack outputs per sample."""
+        """"sequence", "vector" or None (not known yet) for what the current stack outputs per sample: each layer
+        says what it gives for what it takes, starting from the input shape a layer declares."""
         kind = None
         for layer in self.layers:
-            if isinstance(layer, Embedding):
-                kind = "sequence"
-            elif isinstance(layer, Recurrent):
-                kind = "sequence" if layer.return_sequences else "vector"
-            elif kind is None and layer.input_shape is not None:
-                kind = "sequence" if len(layer.input_shape) == 2 else "vector"
+            declared = layer.declared_input_shape()
+            if kind is None and declared is not None:
+                kind = "sequence" if len(declared) == 2 else "vector"
+            kind = layer.output_kind(kind)
         return kind
 
     def build(self, input_shape=None):
@@ -132,7 +129,7 @@ class Sequential:
             raise ValueError("the input shape is unknown: give the first layer input_shape=(steps, features), "
                              "or call build(input_shape) or fit first")
         shape = tuple(input_shape)
-        ids = isinstance(first, Embedding) or (first.input_dim is not None and len(shape) == 1)
+        ids = first.reads_token_ids_only or (first.input_dim is not None and len(shape) == 1)
         for i, layer in enumerate(self.layers):
             width = layer.input_dim if (i == 0 and ids) else shape[-1]
             if not layer.built:
@@ -166,13 +163,8 @@ class Sequential:
         print_fn(line)
 
     def _declared_input_shape(self):
-        """The input shape the first layer was given (``(input_length,)`` for an Embedding), or None."""
-        first = self.layers[0]
-        if first.input_shape is not None:
-            return tuple(first.input_shape)
-        if isinstance(first, Embedding):
-            return (first.input_length,)
-        return None
+        """The input shape the first layer was given, or None."""
+        return self.layers[0].declared_input_shape()
 
     def _require_built(self):
         """Build from the first layer's input_shape if need be (as Keras does); ValueError when it is unknown."""
@@ -197,19 +189,21 @@ class Sequential:
             raise ValueError("compile the model (optimizer and loss) before fit or evaluate")
 
     # -- one batch ----------------------------------------------------------------------------------------------------
-    def forward(self, x):
+    def forward(self, x, training=False, mask=None):
+        """The model's output for the batch ``x``. ``training`` is True when fitting (layers such as dropout act
+        differently then); ``mask`` marks padded steps, and each layer hands the next the mask of its output."""
         if not all(layer.built for layer in self.layers):
             x = self._check_x(x, "x")  # builds every layer from the model's generator, not from fresh entropy
         for layer in self.layers:
-            x = layer.forward(x)
+            x, mask = layer.forward(x, training=training, mask=mask), layer.compute_mask(mask)
         return x
 
-    def loss_and_gradients(self, x, y):
+    def loss_and_gradients(self, x, y, training=True):
         """Forward, loss and backward on one batch: returns ``(loss, output)`` and fills every layer's ``grads``.
 
         The optimizer is not called, so this is also what a gradient check of the whole model differentiates.
         """
-        out = self.forward(x)
+        out = self.forward(x, training=training)
         value, d, fused = self._loss(y, out)
         d = self.layers[-1].backward(d, through_activation=False) if fused else self.layers[-1].backward(d)
         for layer in reversed(self.layers[:-1]):
@@ -262,7 +256,7 @@ class Sequential:
             x_val, y_val = self._check_data(*validation_data, "x_val", "y_val")
         if checkpoint is not None and not os.path.isdir(os.path.dirname(os.path.abspath(checkpoint))):
             raise ValueError(f"checkpoint must be a path in an existing folder, got {checkpoint!r}")
-        stateful = any(getattr(layer, "stateful", False) for layer in self.layers)
+        stateful = any(layer.stateful for layer in self.layers)
         if shuffle is None:
             shuffle = not stateful
         if stateful:
@@ -325,7 +319,7 @@ class Sequential:
         batch_size = check_positive_int(batch_size, "batch_size")
         total, outputs = 0.0, []
         for start in range(0, len(x), batch_size):
-            out = self.forward(x[start:start + batch_size])
+            out = self.forward(x[start:start + batch_size], training=False)
             total += self._loss(y[start:start + batch_size], out)[0] * len(out)
             outputs.append(out)
         return {"loss": total / len(x), **self._metric_values(y, np.concatenate(outputs))}
@@ -339,13 +333,12 @@ class Sequential:
         return self._predict(x, check_positive_int(batch_size, "batch_size"))
 
     def _predict(self, x, batch_size):
-        return np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+        return np.concatenate([self.forward(x[i:i + batch_size], training=False) for i in range(0, len(x), batch_size)])
 
     def reset_states(self):
         """Forget the carried state of every stateful layer."""
         for layer in self.layers:
-            if isinstance(layer, Recurrent):
-                layer.reset_states()
+            layer.reset_states()
 
     # -- checks -------------------------------------------------------------------------------------------------------
     def _check_x(self, x, name):
@@ -399,7 +392,7 @@ class Sequential:
                                                                "history": self.history.history}}
         arrays = {f"layers/{i}/{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
         for i, layer in enumerate(self.layers):
-            for j, state in enumerate(getattr(layer, "states", None) or []):
+            for j, state in enumerate(layer.get_carried_states()):
                 arrays[f"states/{i}/{j}"] = state
         if self.optimizer is not None:
             if not isinstance(self.loss, str) or not all(isinstance(name, str) for name, _ in self.metrics):
@@ -441,18 +434,22 @@ class Sequential:
         except (TypeError, ValueError, KeyError, AttributeError) as error:
             raise ModelFileError(f"{path!r} holds an invalid configuration: {error}") from None
         check_arrays(path, arrays, expected)
+        states = {}
         for name, value in sorted(arrays.items()):
             kind, i, *rest = name.split("/")
             layer = model.layers[int(i)]
             if kind == "layers":
                 layer.params[rest[0]][...] = value
             elif kind == "states":
-                if layer.states is None:
-                    layer.states = [None] * len(layer.state_names)
-                layer.states[int(rest[0])] = value.astype(layer.dtype)
+                states.setdefault(int(i), {})[int(rest[0])] = value
             else:
                 param, slot = rest
                 model.optimizer.state.setdefault((int(i), param), {})[slot] = value.astype(layer.dtype)
+        for i, carried in states.items():
+            try:
+                model.layers[i].set_carried_states([carried.get(j) for j in range(len(carried))])
+            except (TypeError, ValueError) as error:
+                raise ModelFileError(f"{path!r} does not fit its configuration: {error}") from None
         model._rng = restore_generator(config_value(meta, path, "rng"), path)
         if meta.get("history") is not None:
             model.history = History()
@@ -467,10 +464,9 @@ class Sequential:
             kind, *rest = name.split("/")
             if kind == "states":
                 i, j = (int(v) for v in rest)
-                layer = self.layers[i]
-                if not isinstance(layer, Recurrent) or j >= len(layer.state_names):
-                    raise ValueError(f"{name} names no state of layer {i}")
-                expected[name] = (value.shape[0] if value.ndim == 2 else -1, layer.units)
+                if not 0 <= i < len(self.layers):
+                    raise ValueError(f"{name} names no layer")
+                expected[name] = value.shape  # the layer checks its states when they are set
             elif kind == "optimizer":
                 if self.optimizer is None:
                     raise ValueError(f"{name} is an optimizer state but the model was not compiled")
