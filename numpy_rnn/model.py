@@ -11,21 +11,22 @@ When the last layer is ``Dense(activation="sigmoid")`` with ``binary_crossentrop
 with a categorical cross-entropy, the activation and the loss are computed together from the logit, which is exact
 and cannot overflow (see losses.py); the model still outputs probabilities.
 
-Training is guarded (guards.py): a NaN or infinite loss or gradient stops it with ``TrainingDivergedError`` before the
-bad update, gradient norms beyond ``gradient_warnings`` are reported, and Ctrl-C stops it cleanly after the current
-batch. ``save`` / ``Sequential.load`` keep everything needed to continue training exactly (persistence.py), and
+``fit`` hands training.py's loop the model's minibatches (data/batches.py) and its one-batch step; the loop runs the
+epochs, the callbacks (callbacks.py) and the guards (guards.py): a NaN or infinite loss or gradient stops training
+with ``TrainingDivergedError`` before the bad update, gradient norms beyond ``gradient_warnings`` are reported, and
+Ctrl-C stops it cleanly after the current batch. ``save`` / ``Sequential.load`` keep everything needed to continue training exactly (persistence.py), and
 ``model.history`` continues across ``fit`` calls, so a resumed model's curves continue too.
 
 Stateful training: when a recurrent layer is ``stateful``, ``fit`` feeds the batches in order, never shuffled: sample i
 of one batch must continue sample i of the batch before, so the carried state belongs to the same stream. Each batch is
 then a window of truncated BPTT, and gradients stop at its start. Call ``reset_states()`` where the streams restart.
 """
-import os
-
 import numpy as np
 
+from .callbacks import History
 from .checks import check_dtype, check_positive_int, check_random_state
-from .guards import BatchGuard, GradientMonitor, StopOnInterrupt, position
+from .data.batches import chunks, count_batches, minibatches
+from .guards import BatchGuard
 from .layers import LAYER_CLASSES
 from .layers.base import Layer
 from .losses import FUSED_LOSSES, get_loss
@@ -40,22 +41,9 @@ from .persistence import (
     restore_generator,
     write_model_file,
 )
-from .progress import EpochProgress
+from .training import TrainingLoop
 
 CLASS_LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
-
-
-class History:
-    """What ``fit`` returns: ``history`` maps each metric (``loss``, ``val_loss``, ...) to its per-epoch values."""
-
-    def __init__(self):
-        self.history = {}
-        self.epoch = []
-
-    def append(self, epoch, metrics):
-        self.epoch.append(epoch)
-        for name, value in metrics.items():
-            self.history.setdefault(name, []).append(value)
 
 
 class Sequential:
@@ -80,6 +68,7 @@ class Sequential:
         self.loss = None
         self.metrics = []
         self.history = None
+        self.stop_training = False  # a callback sets it to end fit after the current batch or epoch
         for layer in layers or []:
             self.add(layer)
 
@@ -228,34 +217,38 @@ class Sequential:
 
     def train_on_batch(self, x, y):
         """One optimizer step on one batch; returns the batch loss (before the step). Raises ValueError/TypeError,
-        before anything changes, for invalid data."""
+        before anything changes, for invalid data; TrainingDivergedError, with the weights as they were, when the
+        loss or the gradients are not finite."""
         self._require_compiled()
         x, y = self._check_data(x, y, "x", "y")
-        value, _ = self.loss_and_gradients(x, y)
-        self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
-        return value
+        logs, _ = self._train_step(x, y)
+        return logs["loss"]
 
     # -- whole data sets ----------------------------------------------------------------------------------------------
     def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, shuffle=None, verbose=1, checkpoint=None,
-            gradient_warnings=(1e-8, 1e3)):
+            gradient_warnings=(1e-8, 1e3), callbacks=None):
         """Train for ``epochs`` epochs of minibatches; returns ``model.history``, which continues across calls.
 
         ``shuffle`` defaults to True, and to False when a layer is stateful (where True is an error).
         ``checkpoint``: a path to save the model to after every epoch. ``gradient_warnings``: (vanishing, exploding)
-        global gradient-norm thresholds to warn about, or None. Raises ValueError/TypeError, before anything changes,
-        for invalid data or arguments; TrainingDivergedError when the loss or the gradients stop being finite.
+        global gradient-norm thresholds to warn about, or None. ``callbacks``: a list of ``Callback`` (callbacks.py).
+        Raises ValueError/TypeError, before anything changes, for invalid data or arguments; TrainingDivergedError
+        when the loss or the gradients stop being finite. The loop itself is training.py's.
         """
         self._require_compiled()
         epochs = check_positive_int(epochs, "epochs")
         batch_size = check_positive_int(batch_size, "batch_size")
-        monitor = GradientMonitor(gradient_warnings)
+        loop = TrainingLoop(callbacks, checkpoint, gradient_warnings, verbose)
         x, y = self._check_data(x, y, "x", "y")
+        validate = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ValueError("validation_data must be a tuple (x_val, y_val)")
             x_val, y_val = self._check_data(*validation_data, "x_val", "y_val")
-        if checkpoint is not None and not os.path.isdir(os.path.dirname(os.path.abspath(checkpoint))):
-            raise ValueError(f"checkpoint must be a path in an existing folder, got {checkpoint!r}")
+
+            def validate():
+                return {f"val_{k}": v for k, v in self._evaluate(x_val, y_val, batch_size).items()}
+
         stateful = any(layer.stateful for layer in self.layers)
         if shuffle is None:
             shuffle = not stateful
@@ -269,40 +262,21 @@ class Sequential:
 
         if self.history is None:
             self.history = History()
-        n_batches = -(-len(x) // batch_size)
-        first = len(self.history.epoch)  # epochs already trained: numbering continues
-        with StopOnInterrupt() as interrupt:
-            for epoch in range(first, first + epochs):
-                order = self._rng.permutation(len(x)) if shuffle else np.arange(len(x))
-                progress = EpochProgress(epoch, first + epochs, n_batches, verbose)
-                monitor.start_epoch()
-                totals, seen = {}, 0
-                for batch, start in enumerate(range(0, len(x), batch_size)):
-                    idx = order[start:start + batch_size]
-                    value, out = self.loss_and_gradients(x[idx], y[idx])
-                    guard = BatchGuard(self._named("params"), position(epoch, batch))
-                    guard.before_update(value, self._named("grads"))
-                    monitor.record(self.optimizer.step([(layer.params, layer.grads) for layer in self.layers]))
-                    guard.after_update()
-                    for name, v in {"loss": value, **self._metric_values(y[idx], out)}.items():
-                        totals[name] = totals.get(name, 0.0) + v * len(idx)
-                    seen += len(idx)
-                    progress.update()
-                    if interrupt.requested:
-                        break
-                metrics = {name: total / seen for name, total in totals.items()}
-                if interrupt.requested:
-                    progress.finish(metrics)
-                    interrupt.report(epoch, batch, len(self.history.epoch))
-                    break
-                if validation_data is not None:
-                    metrics.update({f"val_{k}": v for k, v in self._evaluate(x_val, y_val, batch_size).items()})
-                self.history.append(epoch, metrics)
-                progress.finish(metrics)
-                monitor.end_epoch(epoch)
-                if checkpoint is not None:
-                    self.save(checkpoint)
+        loop.run(self, epochs, batches=lambda: minibatches(x, y, batch_size, shuffle, self._rng),
+                 step=self._train_step, n_batches=count_batches(len(x), batch_size), history=self.history,
+                 initial_epoch=len(self.history.epoch), validate=validate)
         return self.history
+
+    def _train_step(self, x, y):
+        """One update on one batch, guarded: returns the batch's logs (loss and metrics, before the update) and the
+        global norm of its gradients. Raises TrainingDivergedError, with the weights as they were, when the loss, a
+        gradient or an updated weight is not finite (guards.py)."""
+        value, out = self.loss_and_gradients(x, y, training=True)
+        guard = BatchGuard(self._named("params"))
+        guard.before_update(value, self._named("grads"))
+        grad_norm = self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
+        guard.after_update()
+        return {"loss": value, **self._metric_values(y, out)}, grad_norm
 
     def _named(self, which):
         """``(layer.param, array)`` pairs of every layer's ``params`` or ``grads``."""
@@ -318,9 +292,9 @@ class Sequential:
     def _evaluate(self, x, y, batch_size):
         batch_size = check_positive_int(batch_size, "batch_size")
         total, outputs = 0.0, []
-        for start in range(0, len(x), batch_size):
-            out = self.forward(x[start:start + batch_size], training=False)
-            total += self._loss(y[start:start + batch_size], out)[0] * len(out)
+        for part in chunks(len(x), batch_size):
+            out = self.forward(x[part], training=False)
+            total += self._loss(y[part], out)[0] * len(out)
             outputs.append(out)
         return {"loss": total / len(x), **self._metric_values(y, np.concatenate(outputs))}
 
@@ -333,7 +307,7 @@ class Sequential:
         return self._predict(x, check_positive_int(batch_size, "batch_size"))
 
     def _predict(self, x, batch_size):
-        return np.concatenate([self.forward(x[i:i + batch_size], training=False) for i in range(0, len(x), batch_size)])
+        return np.concatenate([self.forward(x[part], training=False) for part in chunks(len(x), batch_size)])
 
     def reset_states(self):
         """Forget the carried state of every stateful layer."""
