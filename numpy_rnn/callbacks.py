@@ -69,6 +69,28 @@ class History(Callback):
         for name, value in (logs or {}).items():
             self.history.setdefault(name, []).append(value)
 
+    def get_config(self):
+        """The record as plain JSON values, for a model file."""
+        return {"epoch": list(self.epoch), "history": {name: list(values) for name, values in self.history.items()}}
+
+    @classmethod
+    def from_config(cls, config):
+        """The History ``get_config`` described. Raises TypeError/ValueError/KeyError for anything but a list of
+        epoch numbers and, per metric, one number per epoch."""
+        history = cls()
+        history.epoch = [_whole_number(e) for e in config["epoch"]]
+        for name, values in config["history"].items():
+            if len(values) != len(history.epoch):
+                raise ValueError(f"the history of {name!r} has {len(values)} values for {len(history.epoch)} epochs")
+            history.history[str(name)] = [float(v) for v in values]
+        return history
+
+
+def _whole_number(value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"an epoch number must be a non-negative integer, got {value!r}")
+    return value
+
 
 def check_save_path(path, name):
     """``path`` as a string when its folder exists; ValueError naming the argument ``name`` otherwise."""

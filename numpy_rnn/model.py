@@ -14,8 +14,9 @@ and cannot overflow (see losses.py); the model still outputs probabilities.
 ``fit`` hands training.py's loop the model's minibatches (data/batches.py) and its one-batch step; the loop runs the
 epochs, the callbacks (callbacks.py) and the guards (guards.py): a NaN or infinite loss or gradient stops training
 with ``TrainingDivergedError`` before the bad update, gradient norms beyond ``gradient_warnings`` are reported, and
-Ctrl-C stops it cleanly after the current batch. ``save`` / ``Sequential.load`` keep everything needed to continue training exactly (persistence.py), and
-``model.history`` continues across ``fit`` calls, so a resumed model's curves continue too.
+Ctrl-C stops it cleanly after the current batch. ``save`` / ``Sequential.load`` keep everything needed to continue
+training exactly (persistence.py writes and reads the file), and ``model.history`` continues across ``fit`` calls, so
+a resumed model's curves continue too.
 
 Stateful training: when a recurrent layer is ``stateful``, ``fit`` feeds the batches in order, never shuffled: sample i
 of one batch must continue sample i of the batch before, so the carried state belongs to the same stream. Each batch is
@@ -27,19 +28,17 @@ from .callbacks import History
 from .checks import check_dtype, check_positive_int, check_random_state
 from .data.batches import chunks, count_batches, minibatches
 from .guards import BatchGuard
-from .layers import LAYER_CLASSES
 from .layers.base import Layer
 from .losses import FUSED_LOSSES, get_loss
 from .metrics import get_metric
-from .optimizers import OPTIMIZERS, get_optimizer
+from .optimizers import get_optimizer
 from .persistence import (
-    ModelFileError,
-    check_arrays,
-    config_value,
-    generator_state,
-    read_model_file,
-    restore_generator,
-    write_model_file,
+    layer_config,
+    layer_from_config,
+    load_model,
+    optimizer_config,
+    optimizer_from_config,
+    save_model,
 )
 from .training import TrainingLoop
 
@@ -350,7 +349,10 @@ class Sequential:
             shape = layer.output_shape(shape)
         return shape
 
-    # -- saving and loading -------------------------------------------------------------------------------------------
+    # -- saving and loading: persistence.py writes and reads the file; these say what goes into it --------------------
+    file_kind = "Sequential"
+    file_param_names = {}  # the weights keep persistence's names, layers/{i}/{param}
+
     def save(self, path):
         """Save layers, weights, optimizer state, history, carried states and random state to ``path``, atomically.
 
@@ -358,27 +360,7 @@ class Sequential:
         (only names can be saved).
         """
         self._require_built()
-        meta = {"kind": "Sequential", "name": self.name, "random_state": self.random_state,
-                "dtype": None if self.dtype is None else self.dtype.name,
-                "layers": [{"class": type(layer).__name__, "config": layer.get_config()} for layer in self.layers],
-                "rng": generator_state(self._rng), "compile": None,
-                "history": None if self.history is None else {"epoch": self.history.epoch,
-                                                               "history": self.history.history}}
-        arrays = {f"layers/{i}/{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
-        for i, layer in enumerate(self.layers):
-            for j, state in enumerate(layer.get_carried_states()):
-                arrays[f"states/{i}/{j}"] = state
-        if self.optimizer is not None:
-            if not isinstance(self.loss, str) or not all(isinstance(name, str) for name, _ in self.metrics):
-                raise ValueError("only models compiled with named losses and metrics can be saved")
-            opt = self.optimizer
-            meta["compile"] = {"optimizer": type(opt).__name__.lower(), "optimizer_config": opt.get_config(),
-                               "iterations": opt.iterations, "loss": self.loss,
-                               "metrics": [name for name, _ in self.metrics]}
-            for (i, name), slots in opt.state.items():
-                for slot, value in slots.items():
-                    arrays[f"optimizer/{i}/{name}/{slot}"] = value
-        return write_model_file(path, meta, arrays)
+        return save_model(self, path)
 
     @classmethod
     def load(cls, path):
@@ -386,67 +368,40 @@ class Sequential:
 
         Raises ModelFileError (a ValueError) for a file that is not such a model or does not fit its configuration.
         """
-        meta, arrays = read_model_file(path, "Sequential")
-        try:
-            layers = []
-            for entry in config_value(meta, path, "layers"):
-                if entry.get("class") not in LAYER_CLASSES:
-                    raise ValueError(f"unknown layer class {entry.get('class')!r}")
-                layers.append(LAYER_CLASSES[entry["class"]](**entry["config"]))
-            model = cls(layers, random_state=meta.get("random_state"), name=meta.get("name", "sequential"),
-                        dtype=meta.get("dtype"))
-            for layer in model.layers:
-                layer.build(layer.input_dim, np.random.default_rng(0))  # placeholder values, replaced below
-            expected = {f"layers/{i}/{k}": v.shape for i, layer in enumerate(model.layers)
-                        for k, v in layer.params.items()}
-            compiled = meta.get("compile")
-            if compiled is not None:
-                optimizer = OPTIMIZERS[compiled["optimizer"]](**compiled["optimizer_config"])
-                optimizer.iterations = int(compiled["iterations"])
-                model.compile(optimizer, compiled["loss"], compiled["metrics"])
-            expected.update(model._expected_extra_arrays(arrays))
-        except (TypeError, ValueError, KeyError, AttributeError) as error:
-            raise ModelFileError(f"{path!r} holds an invalid configuration: {error}") from None
-        check_arrays(path, arrays, expected)
-        states = {}
-        for name, value in sorted(arrays.items()):
-            kind, i, *rest = name.split("/")
-            layer = model.layers[int(i)]
-            if kind == "layers":
-                layer.params[rest[0]][...] = value
-            elif kind == "states":
-                states.setdefault(int(i), {})[int(rest[0])] = value
-            else:
-                param, slot = rest
-                model.optimizer.state.setdefault((int(i), param), {})[slot] = value.astype(layer.dtype)
-        for i, carried in states.items():
-            try:
-                model.layers[i].set_carried_states([carried.get(j) for j in range(len(carried))])
-            except (TypeError, ValueError) as error:
-                raise ModelFileError(f"{path!r} does not fit its configuration: {error}") from None
-        model._rng = restore_generator(config_value(meta, path, "rng"), path)
+        return load_model(cls, path)
+
+    def get_config(self):
+        """The model as plain JSON values (its layers' configurations, not their weights):
+        ``Sequential.from_config(model.get_config())`` is the same stack of layers, unbuilt and not compiled."""
+        return {"name": self.name, "random_state": self.random_state,
+                "dtype": None if self.dtype is None else self.dtype.name,
+                "layers": [layer_config(layer) for layer in self.layers]}
+
+    @classmethod
+    def from_config(cls, config):
+        """The model ``get_config`` described. Raises ValueError/TypeError for a description that does not fit."""
+        return cls([layer_from_config(entry) for entry in config["layers"]], random_state=config.get("random_state"),
+                   name=config.get("name", "sequential"), dtype=config.get("dtype"))
+
+    def _file_description(self):
+        if self.optimizer is None:
+            compiled = None
+        elif not isinstance(self.loss, str) or not all(isinstance(name, str) for name, _ in self.metrics):
+            raise ValueError("only models compiled with named losses and metrics can be saved")
+        else:
+            compiled = {**optimizer_config(self.optimizer), "loss": self.loss,
+                        "metrics": [name for name, _ in self.metrics]}
+        return {**self.get_config(), "compile": compiled,
+                "history": None if self.history is None else self.history.get_config()}
+
+    @classmethod
+    def _from_file_description(cls, meta):
+        model = cls.from_config(meta)
+        if meta.get("compile") is not None:
+            model.compile(optimizer_from_config(meta["compile"]), meta["compile"]["loss"], meta["compile"]["metrics"])
         if meta.get("history") is not None:
-            model.history = History()
-            model.history.epoch = list(meta["history"]["epoch"])
-            model.history.history = {k: list(v) for k, v in meta["history"]["history"].items()}
+            model.history = History.from_config(meta["history"])
         return model
 
-    def _expected_extra_arrays(self, arrays):
-        """Shapes of the optimizer-slot and carried-state arrays named in a file, checked against the layers."""
-        expected = {}
-        for name, value in arrays.items():
-            kind, *rest = name.split("/")
-            if kind == "states":
-                i, j = (int(v) for v in rest)
-                if not 0 <= i < len(self.layers):
-                    raise ValueError(f"{name} names no layer")
-                expected[name] = value.shape  # the layer checks its states when they are set
-            elif kind == "optimizer":
-                if self.optimizer is None:
-                    raise ValueError(f"{name} is an optimizer state but the model was not compiled")
-                i, param, slot = int(rest[0]), rest[1], rest[2]
-                layer = self.layers[i]
-                if param not in layer.params or slot not in self.optimizer.init_state(layer.params[param]):
-                    raise ValueError(f"{name} names no optimizer slot of layer {i}")
-                expected[name] = layer.params[param].shape
-        return expected
+    def _file_layers(self):
+        return self.layers, self.optimizer

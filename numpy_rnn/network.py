@@ -64,15 +64,7 @@ from .layers.dense import Dense
 from .layers.simple_rnn import SimpleRNN
 from .losses import binary_crossentropy_from_logits
 from .optimizers import clip_scale, global_norm
-from .persistence import (
-    ModelFileError,
-    check_arrays,
-    config_value,
-    generator_state,
-    read_model_file,
-    restore_generator,
-    write_model_file,
-)
+from .persistence import load_model, save_model
 from .training import TrainingLoop
 
 # The book's weights, in the order backprop returns their gradients, and the parameter of the recurrent layer (0) or
@@ -277,22 +269,16 @@ class RecurrentNetwork:
         x, y = self._check_xy(x, y, "x", "y", self._rnn.input_dim if self._rnn else None)
         return float(np.mean((self._logits(x) > 0) == y))
 
-    # -- saving and loading ----------------------------------------------------------------------------------------
+    # -- saving and loading: persistence.py writes and reads the file; these say what goes into it --------------------
     _CONFIG = ("n_cells", "batch_size", "bptt_steps", "n_features", "random_state", "initializer", "verbose",
                "clipnorm")
+    file_kind = "RecurrentNetwork"
+    file_param_names = {f"layers/{i}/{key}": name for name, (i, key) in WEIGHTS.items()}  # the book's names
 
     def save(self, path):
         """Save weights, configuration, history and random state to ``path`` (an .npz file), atomically."""
         self._require_fitted()
-        config = {name: getattr(self, name) for name in self._CONFIG}
-        config.update(learning_rate=self.lr, dtype=self.dtype.name,
-                      gradient_warnings=None if self.gradient_warnings is None else list(self.gradient_warnings))
-        meta = {"kind": "RecurrentNetwork", "config": config,
-                "shapes": {"n_features": self._rnn.input_dim, "n_classes": self._dense.units},
-                "history": {"losses": self.losses, "val_losses": self.val_losses, "val_scores": self.val_scores},
-                "rng": generator_state(self._rng)}
-        arrays = {name: getattr(self, name) for name in WEIGHT_NAMES}
-        return write_model_file(path, meta, arrays)
+        return save_model(self, path)
 
     @classmethod
     def load(cls, path):
@@ -300,22 +286,25 @@ class RecurrentNetwork:
 
         Raises ModelFileError (a ValueError) for a file that is not such a model or does not fit its configuration.
         """
-        meta, arrays = read_model_file(path, "RecurrentNetwork")
-        try:
-            rn = cls(**config_value(meta, path, "config"), warm_start=True)
-            n_features = config_value(meta, path, "shapes", "n_features")
-            n_classes = config_value(meta, path, "shapes", "n_classes")
-            history = config_value(meta, path, "history")
-            rn.init_weights(n_features, n_classes)
-        except (TypeError, ValueError) as error:
-            raise ModelFileError(f"{path!r} holds an invalid configuration: {error}") from None
-        check_arrays(path, arrays, {name: getattr(rn, name).shape for name in WEIGHT_NAMES})
-        for name, value in arrays.items():
-            getattr(rn, name)[...] = value
-        rn._rng = restore_generator(config_value(meta, path, "rng"), path)
-        rn.losses, rn.val_losses, rn.val_scores = (list(map(float, history.get(k, [])))
+        return load_model(cls, path)
+
+    def _file_description(self):
+        config = {name: getattr(self, name) for name in self._CONFIG}
+        config.update(learning_rate=self.lr, dtype=self.dtype.name,
+                      gradient_warnings=None if self.gradient_warnings is None else list(self.gradient_warnings))
+        return {"config": config, "shapes": {"n_features": self._rnn.input_dim, "n_classes": self._dense.units},
+                "history": {"losses": self.losses, "val_losses": self.val_losses, "val_scores": self.val_scores}}
+
+    @classmethod
+    def _from_file_description(cls, meta):
+        rn = cls(**meta["config"], warm_start=True)
+        rn.init_weights(meta["shapes"]["n_features"], meta["shapes"]["n_classes"])  # the file's weights go in next
+        rn.losses, rn.val_losses, rn.val_scores = ([float(v) for v in meta["history"].get(k, [])]
                                                    for k in ("losses", "val_losses", "val_scores"))
         return rn
+
+    def _file_layers(self):
+        return [self._rnn, self._dense], None  # no optimizer object: training is the book's plain SGD step
 
     # -- helpers -------------------------------------------------------------------------------------------------------
     def _logits(self, x, chunk=1024):
