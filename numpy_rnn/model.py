@@ -216,12 +216,13 @@ class Sequential:
 
     def train_on_batch(self, x, y):
         """One optimizer step on one batch; returns the batch loss (before the step). Raises ValueError/TypeError,
-        before anything changes, for invalid data; TrainingDivergedError, with the weights as they were, when the
-        loss or the gradients are not finite."""
+        before anything changes, for invalid data. Unlike ``fit``, it is not guarded (no copy of the weights to
+        restore: it is the lean call for loops of your own)."""
         self._require_compiled()
         x, y = self._check_data(x, y, "x", "y")
-        logs, _ = self._train_step(x, y)
-        return logs["loss"]
+        value, _ = self.loss_and_gradients(x, y, training=True)
+        self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
+        return value
 
     # -- whole data sets ----------------------------------------------------------------------------------------------
     def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, shuffle=None, verbose=1, checkpoint=None,

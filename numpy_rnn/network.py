@@ -130,7 +130,7 @@ class RecurrentNetwork:
         self.val_scores = []
         self._rnn = None
         self._dense = None
-        self._last_loss = None
+        self._last_loss = self._last_grad_norm = None  # of the last training step, for fit's loop
         self.stop_training = False  # a callback sets it to end fit after the current batch or epoch
 
     # -- the book's methods ------------------------------------------------------------------------------------------

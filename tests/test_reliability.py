@@ -318,6 +318,22 @@ def test_a_nan_gradient_stops_training_before_the_update(monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the point of the test
+def test_an_overflowing_update_of_the_book_network_is_undone_and_located(monkeypatch):
+    x, y = text_data()
+    rn = RecurrentNetwork(n_cells=4, learning_rate=1e308, random_state=0, verbose=0).fit(x, y, epochs=1)
+    rn.warm_start = True
+    before = {name: getattr(rn, name).copy() for name in WEIGHTS}
+    original = rn.backprop
+    monkeypatch.setattr(rn, "backprop", lambda x, err: tuple(np.full_like(g, 10.0) for g in original(x, err)))
+    with pytest.raises(TrainingDivergedError, match=r"epoch 2, batch 1: the update made w1h NaN or infinite; the "
+                                                    r"weights from before it were restored"):
+        rn.fit(x, y, epochs=1)
+    for name, value in before.items():
+        np.testing.assert_array_equal(getattr(rn, name), value)
+    assert len(rn.losses) == 1
+
+
 def test_clipnorm_caps_each_step():
     x, y = text_data()
     rn = RecurrentNetwork(n_cells=4, learning_rate=1.0, clipnorm=1e-3, random_state=0, verbose=0, batch_size=160)
