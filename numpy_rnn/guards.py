@@ -95,11 +95,11 @@ class GradientMonitor:
         if self.high:
             warnings.warn(f"epoch {epoch + 1}: {self.high} of {self.batches} batches had a gradient norm above "
                           f"{self.exploding:g} (exploding gradients); clipping by global norm keeps them in check",
-                          GradientWarning, stacklevel=3)
+                          GradientWarning, stacklevel=4)
         if self.low:
             warnings.warn(f"epoch {epoch + 1}: {self.low} of {self.batches} batches had a gradient norm below "
                           f"{self.vanishing:g} (vanishing gradients): the early steps of long sequences barely learn",
-                          GradientWarning, stacklevel=3)
+                          GradientWarning, stacklevel=4)
 
 
 class StopOnInterrupt:

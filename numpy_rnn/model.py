@@ -11,53 +11,38 @@ When the last layer is ``Dense(activation="sigmoid")`` with ``binary_crossentrop
 with a categorical cross-entropy, the activation and the loss are computed together from the logit, which is exact
 and cannot overflow (see losses.py); the model still outputs probabilities.
 
-Training is guarded (guards.py): a NaN or infinite loss or gradient stops it with ``TrainingDivergedError`` before the
-bad update, gradient norms beyond ``gradient_warnings`` are reported, and Ctrl-C stops it cleanly after the current
-batch. ``save`` / ``Sequential.load`` keep everything needed to continue training exactly (persistence.py), and
-``model.history`` continues across ``fit`` calls, so a resumed model's curves continue too.
+``fit`` hands training.py's loop the model's minibatches (data/batches.py) and its one-batch step; the loop runs the
+epochs, the callbacks (callbacks.py) and the guards (guards.py): a NaN or infinite loss or gradient stops training
+with ``TrainingDivergedError`` before the bad update, gradient norms beyond ``gradient_warnings`` are reported, and
+Ctrl-C stops it cleanly after the current batch. ``save`` / ``Sequential.load`` keep everything needed to continue
+training exactly (persistence.py writes and reads the file), and ``model.history`` continues across ``fit`` calls, so
+a resumed model's curves continue too.
 
 Stateful training: when a recurrent layer is ``stateful``, ``fit`` feeds the batches in order, never shuffled: sample i
 of one batch must continue sample i of the batch before, so the carried state belongs to the same stream. Each batch is
 then a window of truncated BPTT, and gradients stop at its start. Call ``reset_states()`` where the streams restart.
 """
-import os
-
 import numpy as np
 
+from .callbacks import History
 from .checks import check_dtype, check_positive_int, check_random_state
-from .guards import BatchGuard, GradientMonitor, StopOnInterrupt, position
-from .layers import LAYER_CLASSES
+from .data.batches import chunks, count_batches, minibatches
+from .guards import BatchGuard
 from .layers.base import Layer
-from .layers.embedding import Embedding
-from .layers.recurrent import Recurrent
 from .losses import FUSED_LOSSES, get_loss
 from .metrics import get_metric
-from .optimizers import OPTIMIZERS, get_optimizer
+from .optimizers import get_optimizer
 from .persistence import (
-    ModelFileError,
-    check_arrays,
-    config_value,
-    generator_state,
-    read_model_file,
-    restore_generator,
-    write_model_file,
+    layer_config,
+    layer_from_config,
+    load_model,
+    optimizer_config,
+    optimizer_from_config,
+    save_model,
 )
-from .progress import EpochProgress
+from .training import TrainingLoop
 
 CLASS_LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
-
-
-class History:
-    """What ``fit`` returns: ``history`` maps each metric (``loss``, ``val_loss``, ...) to its per-epoch values."""
-
-    def __init__(self):
-        self.history = {}
-        self.epoch = []
-
-    def append(self, epoch, metrics):
-        self.epoch.append(epoch)
-        for name, value in metrics.items():
-            self.history.setdefault(name, []).append(value)
 
 
 class Sequential:
@@ -82,6 +67,7 @@ class Sequential:
         self.loss = None
         self.metrics = []
         self.history = None
+        self.stop_training = False  # a callback sets it to end fit after the current batch or epoch
         for layer in layers or []:
             self.add(layer)
 
@@ -89,12 +75,12 @@ class Sequential:
     def add(self, layer):
         if not isinstance(layer, Layer):
             raise TypeError(f"layer must be a numpy_rnn layer, got {type(layer).__name__}")
-        if getattr(layer, "return_state", False):
+        if layer.return_state:
             raise ValueError(f"{layer.name}: a layer with return_state=True returns a list and cannot be stacked in a "
                              "Sequential model; use it on its own")
-        if self.layers and isinstance(layer, Embedding):
-            raise ValueError("Embedding must be the first layer: it reads token ids")
-        if isinstance(layer, Recurrent) and self._output_kind() == "vector":
+        if self.layers and layer.reads_token_ids_only:
+            raise ValueError(f"{type(layer).__name__} must be the first layer: it reads token ids")
+        if layer.needs_sequences and self._output_kind() == "vector":
             raise ValueError(f"{layer.name} needs sequences (batch, steps, features), but {self.layers[-1].name} "
                              "outputs one vector per sample; give the layer before it return_sequences=True")
         if self.dtype is not None and layer.dtype != self.dtype:
@@ -109,15 +95,14 @@ class Sequential:
         self.layers.append(layer)
 
     def _output_kind(self):
-        """"sequence", "vector" or None (not known yet) for what the current stack outputs per sample."""
+        """"sequence", "vector" or None (not known yet) for what the current stack outputs per sample: each layer
+        says what it gives for what it takes, starting from the input shape a layer declares."""
         kind = None
         for layer in self.layers:
-            if isinstance(layer, Embedding):
-                kind = "sequence"
-            elif isinstance(layer, Recurrent):
-                kind = "sequence" if layer.return_sequences else "vector"
-            elif kind is None and layer.input_shape is not None:
-                kind = "sequence" if len(layer.input_shape) == 2 else "vector"
+            declared = layer.declared_input_shape()
+            if kind is None and declared is not None:
+                kind = "sequence" if len(declared) == 2 else "vector"
+            kind = layer.output_kind(kind)
         return kind
 
     def build(self, input_shape=None):
@@ -132,7 +117,7 @@ class Sequential:
             raise ValueError("the input shape is unknown: give the first layer input_shape=(steps, features), "
                              "or call build(input_shape) or fit first")
         shape = tuple(input_shape)
-        ids = isinstance(first, Embedding) or (first.input_dim is not None and len(shape) == 1)
+        ids = first.reads_token_ids_only or (first.input_dim is not None and len(shape) == 1)
         for i, layer in enumerate(self.layers):
             width = layer.input_dim if (i == 0 and ids) else shape[-1]
             if not layer.built:
@@ -166,13 +151,8 @@ class Sequential:
         print_fn(line)
 
     def _declared_input_shape(self):
-        """The input shape the first layer was given (``(input_length,)`` for an Embedding), or None."""
-        first = self.layers[0]
-        if first.input_shape is not None:
-            return tuple(first.input_shape)
-        if isinstance(first, Embedding):
-            return (first.input_length,)
-        return None
+        """The input shape the first layer was given, or None."""
+        return self.layers[0].declared_input_shape()
 
     def _require_built(self):
         """Build from the first layer's input_shape if need be (as Keras does); ValueError when it is unknown."""
@@ -197,19 +177,21 @@ class Sequential:
             raise ValueError("compile the model (optimizer and loss) before fit or evaluate")
 
     # -- one batch ----------------------------------------------------------------------------------------------------
-    def forward(self, x):
+    def forward(self, x, training=False, mask=None):
+        """The model's output for the batch ``x``. ``training`` is True when fitting (layers such as dropout act
+        differently then); ``mask`` marks padded steps, and each layer hands the next the mask of its output."""
         if not all(layer.built for layer in self.layers):
             x = self._check_x(x, "x")  # builds every layer from the model's generator, not from fresh entropy
         for layer in self.layers:
-            x = layer.forward(x)
+            x, mask = layer.forward(x, training=training, mask=mask), layer.compute_mask(mask)
         return x
 
-    def loss_and_gradients(self, x, y):
+    def loss_and_gradients(self, x, y, training=True):
         """Forward, loss and backward on one batch: returns ``(loss, output)`` and fills every layer's ``grads``.
 
         The optimizer is not called, so this is also what a gradient check of the whole model differentiates.
         """
-        out = self.forward(x)
+        out = self.forward(x, training=training)
         value, d, fused = self._loss(y, out)
         d = self.layers[-1].backward(d, through_activation=False) if fused else self.layers[-1].backward(d)
         for layer in reversed(self.layers[:-1]):
@@ -234,35 +216,40 @@ class Sequential:
 
     def train_on_batch(self, x, y):
         """One optimizer step on one batch; returns the batch loss (before the step). Raises ValueError/TypeError,
-        before anything changes, for invalid data."""
+        before anything changes, for invalid data. Unlike ``fit``, it is not guarded (no copy of the weights to
+        restore: it is the lean call for loops of your own)."""
         self._require_compiled()
         x, y = self._check_data(x, y, "x", "y")
-        value, _ = self.loss_and_gradients(x, y)
+        value, _ = self.loss_and_gradients(x, y, training=True)
         self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
         return value
 
     # -- whole data sets ----------------------------------------------------------------------------------------------
     def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, shuffle=None, verbose=1, checkpoint=None,
-            gradient_warnings=(1e-8, 1e3)):
+            gradient_warnings=(1e-8, 1e3), callbacks=None):
         """Train for ``epochs`` epochs of minibatches; returns ``model.history``, which continues across calls.
 
         ``shuffle`` defaults to True, and to False when a layer is stateful (where True is an error).
         ``checkpoint``: a path to save the model to after every epoch. ``gradient_warnings``: (vanishing, exploding)
-        global gradient-norm thresholds to warn about, or None. Raises ValueError/TypeError, before anything changes,
-        for invalid data or arguments; TrainingDivergedError when the loss or the gradients stop being finite.
+        global gradient-norm thresholds to warn about, or None. ``callbacks``: a list of ``Callback`` (callbacks.py).
+        Raises ValueError/TypeError, before anything changes, for invalid data or arguments; TrainingDivergedError
+        when the loss or the gradients stop being finite. The loop itself is training.py's.
         """
         self._require_compiled()
         epochs = check_positive_int(epochs, "epochs")
         batch_size = check_positive_int(batch_size, "batch_size")
-        monitor = GradientMonitor(gradient_warnings)
+        loop = TrainingLoop(callbacks, checkpoint, gradient_warnings, verbose)
         x, y = self._check_data(x, y, "x", "y")
+        validate = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ValueError("validation_data must be a tuple (x_val, y_val)")
             x_val, y_val = self._check_data(*validation_data, "x_val", "y_val")
-        if checkpoint is not None and not os.path.isdir(os.path.dirname(os.path.abspath(checkpoint))):
-            raise ValueError(f"checkpoint must be a path in an existing folder, got {checkpoint!r}")
-        stateful = any(getattr(layer, "stateful", False) for layer in self.layers)
+
+            def validate():
+                return {f"val_{k}": v for k, v in self._evaluate(x_val, y_val, batch_size).items()}
+
+        stateful = any(layer.stateful for layer in self.layers)
         if shuffle is None:
             shuffle = not stateful
         if stateful:
@@ -275,40 +262,21 @@ class Sequential:
 
         if self.history is None:
             self.history = History()
-        n_batches = -(-len(x) // batch_size)
-        first = len(self.history.epoch)  # epochs already trained: numbering continues
-        with StopOnInterrupt() as interrupt:
-            for epoch in range(first, first + epochs):
-                order = self._rng.permutation(len(x)) if shuffle else np.arange(len(x))
-                progress = EpochProgress(epoch, first + epochs, n_batches, verbose)
-                monitor.start_epoch()
-                totals, seen = {}, 0
-                for batch, start in enumerate(range(0, len(x), batch_size)):
-                    idx = order[start:start + batch_size]
-                    value, out = self.loss_and_gradients(x[idx], y[idx])
-                    guard = BatchGuard(self._named("params"), position(epoch, batch))
-                    guard.before_update(value, self._named("grads"))
-                    monitor.record(self.optimizer.step([(layer.params, layer.grads) for layer in self.layers]))
-                    guard.after_update()
-                    for name, v in {"loss": value, **self._metric_values(y[idx], out)}.items():
-                        totals[name] = totals.get(name, 0.0) + v * len(idx)
-                    seen += len(idx)
-                    progress.update()
-                    if interrupt.requested:
-                        break
-                metrics = {name: total / seen for name, total in totals.items()}
-                if interrupt.requested:
-                    progress.finish(metrics)
-                    interrupt.report(epoch, batch, len(self.history.epoch))
-                    break
-                if validation_data is not None:
-                    metrics.update({f"val_{k}": v for k, v in self._evaluate(x_val, y_val, batch_size).items()})
-                self.history.append(epoch, metrics)
-                progress.finish(metrics)
-                monitor.end_epoch(epoch)
-                if checkpoint is not None:
-                    self.save(checkpoint)
+        loop.run(self, epochs, batches=lambda: minibatches(x, y, batch_size, shuffle, self._rng),
+                 step=self._train_step, n_batches=count_batches(len(x), batch_size), history=self.history,
+                 initial_epoch=len(self.history.epoch), validate=validate)
         return self.history
+
+    def _train_step(self, x, y):
+        """One update on one batch, guarded: returns the batch's logs (loss and metrics, before the update) and the
+        global norm of its gradients. Raises TrainingDivergedError, with the weights as they were, when the loss, a
+        gradient or an updated weight is not finite (guards.py)."""
+        value, out = self.loss_and_gradients(x, y, training=True)
+        guard = BatchGuard(self._named("params"))
+        guard.before_update(value, self._named("grads"))
+        grad_norm = self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
+        guard.after_update()
+        return {"loss": value, **self._metric_values(y, out)}, grad_norm
 
     def _named(self, which):
         """``(layer.param, array)`` pairs of every layer's ``params`` or ``grads``."""
@@ -324,9 +292,9 @@ class Sequential:
     def _evaluate(self, x, y, batch_size):
         batch_size = check_positive_int(batch_size, "batch_size")
         total, outputs = 0.0, []
-        for start in range(0, len(x), batch_size):
-            out = self.forward(x[start:start + batch_size])
-            total += self._loss(y[start:start + batch_size], out)[0] * len(out)
+        for part in chunks(len(x), batch_size):
+            out = self.forward(x[part], training=False)
+            total += self._loss(y[part], out)[0] * len(out)
             outputs.append(out)
         return {"loss": total / len(x), **self._metric_values(y, np.concatenate(outputs))}
 
@@ -339,13 +307,12 @@ class Sequential:
         return self._predict(x, check_positive_int(batch_size, "batch_size"))
 
     def _predict(self, x, batch_size):
-        return np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+        return np.concatenate([self.forward(x[part], training=False) for part in chunks(len(x), batch_size)])
 
     def reset_states(self):
         """Forget the carried state of every stateful layer."""
         for layer in self.layers:
-            if isinstance(layer, Recurrent):
-                layer.reset_states()
+            layer.reset_states()
 
     # -- checks -------------------------------------------------------------------------------------------------------
     def _check_x(self, x, name):
@@ -383,7 +350,10 @@ class Sequential:
             shape = layer.output_shape(shape)
         return shape
 
-    # -- saving and loading -------------------------------------------------------------------------------------------
+    # -- saving and loading: persistence.py writes and reads the file; these say what goes into it --------------------
+    file_kind = "Sequential"
+    file_param_names = {}  # the weights keep persistence's names, layers/{i}/{param}
+
     def save(self, path):
         """Save layers, weights, optimizer state, history, carried states and random state to ``path``, atomically.
 
@@ -391,27 +361,7 @@ class Sequential:
         (only names can be saved).
         """
         self._require_built()
-        meta = {"kind": "Sequential", "name": self.name, "random_state": self.random_state,
-                "dtype": None if self.dtype is None else self.dtype.name,
-                "layers": [{"class": type(layer).__name__, "config": layer.get_config()} for layer in self.layers],
-                "rng": generator_state(self._rng), "compile": None,
-                "history": None if self.history is None else {"epoch": self.history.epoch,
-                                                               "history": self.history.history}}
-        arrays = {f"layers/{i}/{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
-        for i, layer in enumerate(self.layers):
-            for j, state in enumerate(getattr(layer, "states", None) or []):
-                arrays[f"states/{i}/{j}"] = state
-        if self.optimizer is not None:
-            if not isinstance(self.loss, str) or not all(isinstance(name, str) for name, _ in self.metrics):
-                raise ValueError("only models compiled with named losses and metrics can be saved")
-            opt = self.optimizer
-            meta["compile"] = {"optimizer": type(opt).__name__.lower(), "optimizer_config": opt.get_config(),
-                               "iterations": opt.iterations, "loss": self.loss,
-                               "metrics": [name for name, _ in self.metrics]}
-            for (i, name), slots in opt.state.items():
-                for slot, value in slots.items():
-                    arrays[f"optimizer/{i}/{name}/{slot}"] = value
-        return write_model_file(path, meta, arrays)
+        return save_model(self, path)
 
     @classmethod
     def load(cls, path):
@@ -419,64 +369,40 @@ class Sequential:
 
         Raises ModelFileError (a ValueError) for a file that is not such a model or does not fit its configuration.
         """
-        meta, arrays = read_model_file(path, "Sequential")
-        try:
-            layers = []
-            for entry in config_value(meta, path, "layers"):
-                if entry.get("class") not in LAYER_CLASSES:
-                    raise ValueError(f"unknown layer class {entry.get('class')!r}")
-                layers.append(LAYER_CLASSES[entry["class"]](**entry["config"]))
-            model = cls(layers, random_state=meta.get("random_state"), name=meta.get("name", "sequential"),
-                        dtype=meta.get("dtype"))
-            for layer in model.layers:
-                layer.build(layer.input_dim, np.random.default_rng(0))  # placeholder values, replaced below
-            expected = {f"layers/{i}/{k}": v.shape for i, layer in enumerate(model.layers)
-                        for k, v in layer.params.items()}
-            compiled = meta.get("compile")
-            if compiled is not None:
-                optimizer = OPTIMIZERS[compiled["optimizer"]](**compiled["optimizer_config"])
-                optimizer.iterations = int(compiled["iterations"])
-                model.compile(optimizer, compiled["loss"], compiled["metrics"])
-            expected.update(model._expected_extra_arrays(arrays))
-        except (TypeError, ValueError, KeyError, AttributeError) as error:
-            raise ModelFileError(f"{path!r} holds an invalid configuration: {error}") from None
-        check_arrays(path, arrays, expected)
-        for name, value in sorted(arrays.items()):
-            kind, i, *rest = name.split("/")
-            layer = model.layers[int(i)]
-            if kind == "layers":
-                layer.params[rest[0]][...] = value
-            elif kind == "states":
-                if layer.states is None:
-                    layer.states = [None] * len(layer.state_names)
-                layer.states[int(rest[0])] = value.astype(layer.dtype)
-            else:
-                param, slot = rest
-                model.optimizer.state.setdefault((int(i), param), {})[slot] = value.astype(layer.dtype)
-        model._rng = restore_generator(config_value(meta, path, "rng"), path)
+        return load_model(cls, path)
+
+    def get_config(self):
+        """The model as plain JSON values (its layers' configurations, not their weights):
+        ``Sequential.from_config(model.get_config())`` is the same stack of layers, unbuilt and not compiled."""
+        return {"name": self.name, "random_state": self.random_state,
+                "dtype": None if self.dtype is None else self.dtype.name,
+                "layers": [layer_config(layer) for layer in self.layers]}
+
+    @classmethod
+    def from_config(cls, config):
+        """The model ``get_config`` described. Raises ValueError/TypeError for a description that does not fit."""
+        return cls([layer_from_config(entry) for entry in config["layers"]], random_state=config.get("random_state"),
+                   name=config.get("name", "sequential"), dtype=config.get("dtype"))
+
+    def _file_description(self):
+        if self.optimizer is None:
+            compiled = None
+        elif not isinstance(self.loss, str) or not all(isinstance(name, str) for name, _ in self.metrics):
+            raise ValueError("only models compiled with named losses and metrics can be saved")
+        else:
+            compiled = {**optimizer_config(self.optimizer), "loss": self.loss,
+                        "metrics": [name for name, _ in self.metrics]}
+        return {**self.get_config(), "compile": compiled,
+                "history": None if self.history is None else self.history.get_config()}
+
+    @classmethod
+    def _from_file_description(cls, meta):
+        model = cls.from_config(meta)
+        if meta.get("compile") is not None:
+            model.compile(optimizer_from_config(meta["compile"]), meta["compile"]["loss"], meta["compile"]["metrics"])
         if meta.get("history") is not None:
-            model.history = History()
-            model.history.epoch = list(meta["history"]["epoch"])
-            model.history.history = {k: list(v) for k, v in meta["history"]["history"].items()}
+            model.history = History.from_config(meta["history"])
         return model
 
-    def _expected_extra_arrays(self, arrays):
-        """Shapes of the optimizer-slot and carried-state arrays named in a file, checked against the layers."""
-        expected = {}
-        for name, value in arrays.items():
-            kind, *rest = name.split("/")
-            if kind == "states":
-                i, j = (int(v) for v in rest)
-                layer = self.layers[i]
-                if not isinstance(layer, Recurrent) or j >= len(layer.state_names):
-                    raise ValueError(f"{name} names no state of layer {i}")
-                expected[name] = (value.shape[0] if value.ndim == 2 else -1, layer.units)
-            elif kind == "optimizer":
-                if self.optimizer is None:
-                    raise ValueError(f"{name} is an optimizer state but the model was not compiled")
-                i, param, slot = int(rest[0]), rest[1], rest[2]
-                layer = self.layers[i]
-                if param not in layer.params or slot not in self.optimizer.init_state(layer.params[param]):
-                    raise ValueError(f"{name} names no optimizer slot of layer {i}")
-                expected[name] = layer.params[param].shape
-        return expected
+    def _file_layers(self):
+        return self.layers, self.optimizer

@@ -18,7 +18,14 @@ Backward (truncated BPTT over the last k = bptt_steps steps; see layers/recurren
         dh_{t-1} = da_t W_1h^T                    (the book writes ``err @ w1h``: the transpose is missing)
 
 The recurrent layer is ``layers.SimpleRNN`` and the output layer ``layers.Dense``: this class is the book's API over
-them, so the SimpleRNN math has one home. ``w1h``, ``w1x``, ``b1``, ``w2``, ``b2`` are those layers' arrays.
+them, so the SimpleRNN math has one home. ``w1h``, ``w1x``, ``b1``, ``w2``, ``b2`` are plain attributes holding those
+layers' own arrays, so training updates them in place, as the book writes it (``self.w1h -= lr * w1h_grad``). To
+put other values in, assign into them (``rn.w1h[...] = values``); an attribute given a new array is refused, because
+the layers would not see it.
+
+``fit`` is the book's loop: for each epoch, ``self.training(x_batch, y_batch)`` on every batch of
+``self.gen_batch(x, y)``, then the epoch's mean batch loss and the validation loss. training.py runs it, the same loop
+that trains ``Sequential`` models, and adds progress, guards, Ctrl-C, checkpoints and callbacks around it.
 
 What differs from the book, and why:
 
@@ -40,35 +47,30 @@ What differs from the book, and why:
 10. ``verbose`` controls a progress bar and a per-epoch line with the loss (and val loss and accuracy).
 11. ``save(path)`` / ``RecurrentNetwork.load(path)`` keep a model, its history and its random generator in one
     ``.npz`` file that cannot run code (persistence.py); ``fit(..., checkpoint=path)`` saves after every epoch, and a
-    loaded model's ``fit`` continues where it stopped (``warm_start``), bit for bit.
+    loaded model's ``fit`` continues where it stopped (``warm_start``), bit for bit. ``fit(..., callbacks=[...])``
+    takes the same callbacks as ``Sequential`` (callbacks.py).
 12. Training stops with ``TrainingDivergedError`` on a NaN or infinite loss or gradient, before the bad update;
     ``clipnorm`` clips the gradients by their global norm; gradient norms beyond ``gradient_warnings`` are reported;
     Ctrl-C stops cleanly after the current batch (guards.py).
 """
-import os
-
 import numpy as np
 
 from .activations import sigmoid
+from .callbacks import Callback
 from .checks import check_dtype, check_input_array, check_positive_int, check_random_state
-from .guards import BatchGuard, GradientMonitor, StopOnInterrupt, TrainingDivergedError, position
+from .data.batches import chunks, count_batches, minibatches
+from .guards import BatchGuard, GradientMonitor
 from .layers.dense import Dense
 from .layers.simple_rnn import SimpleRNN
 from .losses import binary_crossentropy_from_logits
 from .optimizers import clip_scale, global_norm
-from .persistence import (
-    ModelFileError,
-    check_arrays,
-    config_value,
-    generator_state,
-    read_model_file,
-    restore_generator,
-    write_model_file,
-)
-from .progress import EpochProgress
+from .persistence import load_model, save_model
+from .training import TrainingLoop
 
-# The book's weights, in the order backprop returns their gradients.
-WEIGHT_NAMES = ("w1h", "w1x", "b1", "w2", "b2")
+# The book's weights, in the order backprop returns their gradients, and the parameter of the recurrent layer (0) or
+# the output layer (1) each of them is.
+WEIGHTS = {"w1h": (0, "W_h"), "w1x": (0, "W_x"), "b1": (0, "b"), "w2": (1, "W"), "b2": (1, "b")}
+WEIGHT_NAMES = tuple(WEIGHTS)
 
 
 class NotFittedError(ValueError):
@@ -120,41 +122,16 @@ class RecurrentNetwork:
         self.warm_start = bool(warm_start)
         self._rng = check_random_state(random_state)
         self.random_state = random_state
+        self.h = None  # hidden states of the last forpass, (T + 1, B, H); h[0] is the zero initial state
+        self.w1h = self.w1x = self.b1 = None  # recurrent layer: W_1h (H, H), W_1x (F, H), b_1 (H,)
+        self.w2 = self.b2 = None  # output layer: W_2 (H, n_classes), b_2 (n_classes,)
         self.losses = []
         self.val_losses = []
         self.val_scores = []
         self._rnn = None
         self._dense = None
-        self._last_loss = None
-
-    # -- the book's weights, stored in the two layers ----------------------------------------------------------------
-    def _param(layer_attr, key):
-        def get(self):
-            layer = getattr(self, layer_attr)
-            return None if layer is None else layer.params[key]
-
-        def set(self, value):
-            layer = getattr(self, layer_attr)
-            if layer is None:
-                raise NotFittedError("call init_weights(n_features, n_classes) or fit before setting weights")
-            value = np.asarray(value, dtype=self.dtype)
-            if value.shape != layer.params[key].shape:
-                raise ValueError(f"shape must be {layer.params[key].shape}, got {value.shape}")
-            layer.params[key] = value
-
-        return property(get, set)
-
-    w1h = _param("_rnn", "W_h")
-    w1x = _param("_rnn", "W_x")
-    b1 = _param("_rnn", "b")
-    w2 = _param("_dense", "W")
-    b2 = _param("_dense", "b")
-    del _param
-
-    @property
-    def h(self):
-        """Hidden states of the last ``forpass``, (T + 1, B, H); ``h[0]`` is the zero initial state."""
-        return None if self._rnn is None else self._rnn.hidden_states
+        self._last_loss = self._last_grad_norm = None  # of the last training step, for fit's loop
+        self.stop_training = False  # a callback sets it to end fit after the current batch or epoch
 
     # -- the book's methods ------------------------------------------------------------------------------------------
     def init_weights(self, n_features, n_classes):
@@ -168,11 +145,17 @@ class RecurrentNetwork:
         rnn.build(n_features, self._rng)
         dense.build(self.n_cells, self._rng)
         self._rnn, self._dense = rnn, dense
+        # The book's weights are the layers' own arrays: the layers compute with them, and training changes them in
+        # place, so the two never disagree.
+        self.w1h, self.w1x, self.b1 = rnn.params["W_h"], rnn.params["W_x"], rnn.params["b"]
+        self.w2, self.b2 = dense.params["W"], dense.params["b"]
 
     def forpass(self, x):
         """Forward pass over a batch: the logits z (B, n_classes). Keeps the hidden states in ``self.h``."""
         self._require_fitted()
-        return self._dense.forward(self._rnn.forward(x))
+        h_T = self._rnn.forward(x)
+        self.h = self._rnn.hidden_states
+        return self._dense.forward(h_T)
 
     def backprop(self, x, err):
         """Gradients of the mean loss after ``forpass(x)``, given ``err = a - y`` (B, 1).
@@ -214,25 +197,24 @@ class RecurrentNetwork:
     def gen_batch(self, x, y):
         """Yield shuffled minibatches ``(x_batch, y_batch)``; the last one may be smaller.
 
-        Only the indices are shuffled: each batch is gathered on its own, so the data set is never copied whole.
+        The order is a new permutation from the model's generator at every call; only the indices are shuffled, so
+        the data set is never copied whole (data/batches.py).
         """
-        order = self._rng.permutation(len(x))
-        for start in range(0, len(x), self.batch_size):
-            idx = order[start:start + self.batch_size]
-            yield x[idx], y[idx]
+        yield from minibatches(x, y, self.batch_size, shuffle=True, rng=self._rng)
 
-    def fit(self, x, y, epochs=100, x_val=None, y_val=None, checkpoint=None):
+    def fit(self, x, y, epochs=100, x_val=None, y_val=None, checkpoint=None, callbacks=None):
         """Train for ``epochs`` epochs of minibatch SGD; returns self.
 
         ``x``: one-hot (N, T, F) or token ids (N, T); ``y``: N labels in {0, 1}. Validation data is optional.
         A new model starts from new weights; with ``warm_start`` (a loaded model) training continues.
-        ``checkpoint``: a path to save the model to after every epoch.
+        ``checkpoint``: a path to save the model to after every epoch. ``callbacks``: a list of ``Callback``.
         Raises ValueError/TypeError, before anything is changed, for invalid input; TrainingDivergedError when the
         loss or the gradients stop being finite.
         """
         epochs = check_positive_int(epochs, "epochs")
         if (x_val is None) != (y_val is None):
             raise ValueError("x_val and y_val must be given together")
+        loop = TrainingLoop(callbacks, checkpoint, self.gradient_warnings, self.verbose)
         resume = self.warm_start and self._rnn is not None
         if resume:
             n_features = self._rnn.input_dim
@@ -241,44 +223,29 @@ class RecurrentNetwork:
         x, y = self._check_xy(x, y, "x", "y", n_features)
         if x_val is not None:
             x_val, y_val = self._check_xy(x_val, y_val, "x_val", "y_val", n_features)
-        if checkpoint is not None and not os.path.isdir(os.path.dirname(os.path.abspath(checkpoint))):
-            raise ValueError(f"checkpoint must be a path in an existing folder, got {checkpoint!r}")
 
         if not resume:
             self._rng = check_random_state(self.random_state)
             self.init_weights(n_features, 1)
             self.losses, self.val_losses, self.val_scores = [], [], []
-        monitor = GradientMonitor(self.gradient_warnings)
-        n_batches = -(-len(x) // self.batch_size)
-        first = len(self.losses)  # epochs already trained: numbering continues after a resume
-        with StopOnInterrupt() as interrupt:
-            for epoch in range(first, first + epochs):
-                progress = EpochProgress(epoch, first + epochs, n_batches, self.verbose)
-                monitor.start_epoch()
-                batch_losses = []
-                for batch, (x_batch, y_batch) in enumerate(self.gen_batch(x, y)):
-                    try:
-                        self.training(x_batch, y_batch)
-                    except TrainingDivergedError as error:
-                        raise TrainingDivergedError(f"{position(epoch, batch)}: {error}") from None
-                    batch_losses.append(self._last_loss)
-                    monitor.record(self._last_grad_norm)
-                    progress.update()
-                    if interrupt.requested:
-                        break
-                if interrupt.requested:
-                    progress.finish({"loss": float(np.mean(batch_losses))})
-                    interrupt.report(epoch, batch, len(self.losses))
-                    break
-                self.losses.append(float(np.mean(batch_losses)))
-                metrics = {"loss": self.losses[-1]}
-                if x_val is not None:
-                    self.update_val_loss(x_val, y_val)
-                    metrics.update(val_loss=self.val_losses[-1], val_accuracy=self.val_scores[-1])
-                progress.finish(metrics)
-                monitor.end_epoch(epoch)
-                if checkpoint is not None:
-                    self.save(checkpoint)
+
+        # The book's loop, run by training.py (see the module docstring):
+        #     for each epoch:
+        #         for x_batch, y_batch in self.gen_batch(x, y):
+        #             self.training(x_batch, y_batch)
+        #         self.losses.append(the mean of the batch losses)
+        #         self.update_val_loss(x_val, y_val)
+        def train_batch(x_batch, y_batch):
+            self.training(x_batch, y_batch)
+            return {"loss": self._last_loss}, self._last_grad_norm
+
+        def validate():
+            self.update_val_loss(x_val, y_val)
+            return {"val_loss": self.val_losses[-1], "val_accuracy": self.val_scores[-1]}
+
+        loop.run(self, epochs, batches=lambda: self.gen_batch(x, y), step=train_batch,
+                 n_batches=count_batches(len(x), self.batch_size), history=BookHistory(),
+                 initial_epoch=len(self.losses), validate=None if x_val is None else validate, mean_over="batches")
         return self
 
     def update_val_loss(self, x_val, y_val):
@@ -302,22 +269,16 @@ class RecurrentNetwork:
         x, y = self._check_xy(x, y, "x", "y", self._rnn.input_dim if self._rnn else None)
         return float(np.mean((self._logits(x) > 0) == y))
 
-    # -- saving and loading ----------------------------------------------------------------------------------------
+    # -- saving and loading: persistence.py writes and reads the file; these say what goes into it --------------------
     _CONFIG = ("n_cells", "batch_size", "bptt_steps", "n_features", "random_state", "initializer", "verbose",
                "clipnorm")
+    file_kind = "RecurrentNetwork"
+    file_param_names = {f"layers/{i}/{key}": name for name, (i, key) in WEIGHTS.items()}  # the book's names
 
     def save(self, path):
         """Save weights, configuration, history and random state to ``path`` (an .npz file), atomically."""
         self._require_fitted()
-        config = {name: getattr(self, name) for name in self._CONFIG}
-        config.update(learning_rate=self.lr, dtype=self.dtype.name,
-                      gradient_warnings=None if self.gradient_warnings is None else list(self.gradient_warnings))
-        meta = {"kind": "RecurrentNetwork", "config": config,
-                "shapes": {"n_features": self._rnn.input_dim, "n_classes": self._dense.units},
-                "history": {"losses": self.losses, "val_losses": self.val_losses, "val_scores": self.val_scores},
-                "rng": generator_state(self._rng)}
-        arrays = {name: getattr(self, name) for name in WEIGHT_NAMES}
-        return write_model_file(path, meta, arrays)
+        return save_model(self, path)
 
     @classmethod
     def load(cls, path):
@@ -325,31 +286,39 @@ class RecurrentNetwork:
 
         Raises ModelFileError (a ValueError) for a file that is not such a model or does not fit its configuration.
         """
-        meta, arrays = read_model_file(path, "RecurrentNetwork")
-        try:
-            rn = cls(**config_value(meta, path, "config"), warm_start=True)
-            n_features = config_value(meta, path, "shapes", "n_features")
-            n_classes = config_value(meta, path, "shapes", "n_classes")
-            history = config_value(meta, path, "history")
-            rn.init_weights(n_features, n_classes)
-        except (TypeError, ValueError) as error:
-            raise ModelFileError(f"{path!r} holds an invalid configuration: {error}") from None
-        check_arrays(path, arrays, {name: getattr(rn, name).shape for name in WEIGHT_NAMES})
-        for name, value in arrays.items():
-            getattr(rn, name)[...] = value
-        rn._rng = restore_generator(config_value(meta, path, "rng"), path)
-        rn.losses, rn.val_losses, rn.val_scores = (list(map(float, history.get(k, [])))
+        return load_model(cls, path)
+
+    def _file_description(self):
+        config = {name: getattr(self, name) for name in self._CONFIG}
+        config.update(learning_rate=self.lr, dtype=self.dtype.name,
+                      gradient_warnings=None if self.gradient_warnings is None else list(self.gradient_warnings))
+        return {"config": config, "shapes": {"n_features": self._rnn.input_dim, "n_classes": self._dense.units},
+                "history": {"losses": self.losses, "val_losses": self.val_losses, "val_scores": self.val_scores}}
+
+    @classmethod
+    def _from_file_description(cls, meta):
+        rn = cls(**meta["config"], warm_start=True)
+        rn.init_weights(meta["shapes"]["n_features"], meta["shapes"]["n_classes"])  # the file's weights go in next
+        rn.losses, rn.val_losses, rn.val_scores = ([float(v) for v in meta["history"].get(k, [])]
                                                    for k in ("losses", "val_losses", "val_scores"))
         return rn
+
+    def _file_layers(self):
+        return [self._rnn, self._dense], None  # no optimizer object: training is the book's plain SGD step
 
     # -- helpers -------------------------------------------------------------------------------------------------------
     def _logits(self, x, chunk=1024):
         """Logits in chunks, so that predicting on a large set does not hold all its hidden states at once."""
-        return np.concatenate([self.forpass(x[i:i + chunk]) for i in range(0, len(x), chunk)])
+        return np.concatenate([self.forpass(x[part]) for part in chunks(len(x), chunk)])
 
     def _require_fitted(self):
         if self._rnn is None:
             raise NotFittedError("this RecurrentNetwork is not fitted yet: call fit(x, y) first")
+        layers = (self._rnn, self._dense)
+        for name, (layer, key) in WEIGHTS.items():
+            if getattr(self, name) is not layers[layer].params[key]:
+                raise ValueError(f"{name} was given a new array, which the layers do not compute with: put values "
+                                 f"into the weights instead (rn.{name}[...] = values)")
 
     def _infer_n_features(self, *xs):
         widths = []
@@ -384,3 +353,11 @@ class RecurrentNetwork:
         if not np.all((y == 0) | (y == 1)):
             raise ValueError(f"{y_name} must hold labels in {{0, 1}}, got values {np.unique(y)[:10]}")
         return x, y.reshape(-1, 1).astype(self.dtype)
+
+
+class BookHistory(Callback):
+    """The book's record of training: each epoch's mean batch loss appended to ``model.losses``. (The validation
+    loss and accuracy are appended by ``update_val_loss``, as in the book.)"""
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.losses.append(logs["loss"])

@@ -84,6 +84,35 @@ class Optimizer:
         names = inspect.signature(type(self).__init__).parameters
         return {name: getattr(self, name) for name in names if name != "self"}
 
+    # -- what a model file keeps besides get_config() and iterations (persistence.py) --------------------------------
+    def get_slots(self):
+        """The arrays kept per weight between steps (SGD's velocity, Adam's m and v, ...), as ``{(pair index, weight
+        name, slot name): array}``; pair i is the i-th ``(params, grads)`` pair ``step`` is given."""
+        return {(i, name, slot): value for (i, name), slots in self.state.items() for slot, value in slots.items()}
+
+    def set_slots(self, slots, params):
+        """Take back what ``get_slots`` returned, for the weights ``params`` (one dict per pair, as ``step`` sees
+        them). Every slot must belong to a weight, have its shape and come with the weight's other slots; once the
+        optimizer has stepped, every weight that has slots must have them. ValueError, with nothing changed, if not."""
+        state = {}
+        for (i, name, slot), value in slots.items():
+            p = params[i].get(name) if 0 <= i < len(params) else None
+            if p is None:
+                raise ValueError(f"optimizer slot {i}/{name}/{slot} belongs to no weight")
+            if slot not in self.init_state(p):
+                raise ValueError(f"{type(self).__name__} keeps no slot {slot!r} (optimizer slot {i}/{name}/{slot})")
+            if np.shape(value) != p.shape:
+                raise ValueError(f"optimizer slot {i}/{name}/{slot} has shape {np.shape(value)}, its weight {p.shape}")
+            state.setdefault((i, name), {})[slot] = np.array(value, dtype=p.dtype)
+        for i, weights in enumerate(params):
+            for name, p in weights.items():
+                needed = set(self.init_state(p))
+                kept = set(state.get((i, name), ()))
+                if kept != needed and (kept or self.iterations):
+                    raise ValueError(f"the optimizer slots of weight {i}/{name} are {sorted(kept)}, it needs "
+                                     f"{sorted(needed)}")
+        self.state = state
+
 
 class SGD(Optimizer):
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, global_clipnorm=None):

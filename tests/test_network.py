@@ -372,3 +372,25 @@ def test_predict_before_fit_is_a_clear_error():
         with pytest.raises(NotFittedError, match="fit"):
             call(np.zeros((2, 3, 4)))
     assert issubclass(NotFittedError, ValueError)
+
+
+# -- the book's weights are plain attributes ----------------------------------------------------------------------
+def test_the_weights_are_the_layers_arrays_updated_in_place(tiny_text):
+    """``self.w1h -= lr * w1h_grad`` changes the array the layers compute with; no setter is involved."""
+    x, y, x_val, _ = tiny_text
+    rn = RecurrentNetwork(n_cells=4, random_state=0, verbose=0)
+    rn.init_weights(12, 1)
+    arrays = {name: getattr(rn, name) for name in WEIGHTS}
+    assert "w1h" in vars(rn) and not isinstance(getattr(RecurrentNetwork, "w1h", None), property)
+    rn.warm_start = True
+    rn.fit(x, y, epochs=2)
+    for name, array in arrays.items():
+        assert getattr(rn, name) is array  # the same arrays, trained in place
+    assert rn.w1h is rn._rnn.params["W_h"] and rn.b2 is rn._dense.params["b"]
+    before = rn.predict_proba(x_val)
+    rn.w2[...] = -rn.w2  # putting values into a weight changes what the model computes
+    rn.b2[...] = -rn.b2
+    np.testing.assert_allclose(rn.predict_proba(x_val), 1 - before, rtol=1e-12)
+    rn.w1h = np.zeros((4, 4))  # a new array would be ignored by the layers: refused with a clear message
+    with pytest.raises(ValueError, match=r"w1h was given a new array.*rn.w1h\[...\] = values"):
+        rn.predict(x_val)

@@ -179,6 +179,76 @@ def test_load_rejects_models_that_do_not_fit_their_configuration(tmp_path, saved
         Sequential.load(path)
 
 
+@pytest.fixture
+def saved_sequential(tmp_path):
+    """A stateful stack trained with Adam: weights, carried states, optimizer slots and history in one file."""
+    model = Sequential([LSTM(3, stateful=True, return_sequences=True, input_shape=(4, 2)), SimpleRNN(2, stateful=True),
+                        Dense(1)], random_state=0)
+    model.compile("adam", "mse", metrics=["mse"])
+    x, y = series_data(n=12)
+    model.fit(x[:, :4], y, epochs=2, batch_size=4, verbose=0)
+    path = tmp_path / "seq.npz"
+    model.save(path)
+    with np.load(path) as f:
+        arrays = {k: f[k] for k in f.files}
+    return model, path, arrays
+
+
+def test_sequential_files_are_checked_before_use(tmp_path, saved_sequential):
+    model, path, arrays = saved_sequential
+    meta = json.loads(str(arrays["__numpy_rnn__"]))
+    assert {"states/0/0", "states/0/1", "states/1/0", "optimizer/2/W/m", "optimizer/2/W/v"} <= set(arrays)
+    layers = meta["layers"]
+    cases = [
+        ("unknown layer class 'Conv1D'", dict(meta_changes={"layers": [{"class": "Conv1D", "config": {}}]})),
+        ("invalid configuration", dict(meta_changes={"layers": [layers[0], {"class": "Dense",
+                                                                             "config": {"units": 0}}]})),
+        ("iterations must be a non-negative integer", dict(meta_changes={"compile": {**meta["compile"],
+                                                                                     "iterations": -1}})),
+        ("history of 'loss' has 1 values for 2 epochs", dict(meta_changes={"history": {
+            "epoch": [0, 1], "history": {"loss": [0.5]}}})),
+        (r"missing arrays \['layers/2/b'\]", dict(drop=("layers/2/b",))),
+        (r"unexpected arrays \['optimizer/2/W', 'states/7/0', 'weights'\]", dict(replace={
+            "states/7/0": np.zeros((4, 3)), "optimizer/2/W": np.zeros((2, 1)), "weights": np.zeros(1)})),
+        ("optimizer/2/W/v holds NaN", dict(replace={"optimizer/2/W/v": np.full((2, 1), np.nan)})),
+        (r"slots of weight 2/W are \['m'\], it needs \['m', 'v'\]", dict(drop=("optimizer/2/W/v",))),
+        ("Adam keeps no slot 's'", dict(replace={"optimizer/2/W/s": np.zeros((2, 1))})),
+        (r"slot 2/W/m has shape \(3, 1\)", dict(replace={"optimizer/2/W/m": np.zeros((3, 1))})),
+        ("lstm carries 2 state", dict(drop=("states/0/1",))),
+        ("the same batch for every state", dict(replace={"states/0/1": np.zeros((5, 3))})),
+        (r"numbered \[0, 2\]", dict(replace={"states/0/2": np.zeros((4, 3))}, drop=("states/0/1",))),
+    ]
+    for message, change in cases:
+        with pytest.raises(ModelFileError, match=message):
+            Sequential.load(rewrite(tmp_path / "bad.npz", arrays, **change))
+    loaded = Sequential.load(path)  # the file itself is fine, and complete
+    assert loaded.optimizer.iterations == model.optimizer.iterations == 6
+    assert loaded.history.history == model.history.history and loaded.history.epoch == [0, 1]
+    for a, b in zip(model.layers, loaded.layers):
+        for u, v in zip(a.get_carried_states(), b.get_carried_states()):
+            np.testing.assert_array_equal(u, v)
+
+
+def test_optimizers_give_and_take_back_their_slots():
+    from numpy_rnn import SGD, Adam
+    params = [{"W": np.ones((2, 3)), "b": np.zeros(3)}]
+    adam = Adam()
+    adam.step([(params[0], {"W": np.full((2, 3), 0.5), "b": np.ones(3)})])
+    slots = adam.get_slots()
+    assert sorted(slots) == [(0, "W", "m"), (0, "W", "v"), (0, "b", "m"), (0, "b", "v")]
+    other = Adam()
+    other.iterations = adam.iterations
+    other.set_slots(slots, params)
+    for key, value in slots.items():
+        np.testing.assert_array_equal(other.get_slots()[key], value)
+    for bad, message in [({**slots, (1, "W", "m"): slots[(0, "W", "m")]}, "belongs to no weight"),
+                         ({k: v for k, v in slots.items() if k != (0, "b", "v")}, "slots of weight 0/b")]:
+        with pytest.raises(ValueError, match=message):
+            Adam().set_slots(bad, params)
+    assert SGD().get_slots() == {}  # plain SGD keeps nothing between steps
+    SGD().set_slots({}, params)
+
+
 def test_load_never_unpickles(tmp_path, saved):
     path, arrays = saved
     bad = tmp_path / "pickled.npz"
@@ -246,6 +316,22 @@ def test_a_nan_gradient_stops_training_before_the_update(monkeypatch):
     after = [w for layer in model.layers for w in layer.get_weights()]
     for a, b in zip(before, after):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the point of the test
+def test_an_overflowing_update_of_the_book_network_is_undone_and_located(monkeypatch):
+    x, y = text_data()
+    rn = RecurrentNetwork(n_cells=4, learning_rate=1e308, random_state=0, verbose=0).fit(x, y, epochs=1)
+    rn.warm_start = True
+    before = {name: getattr(rn, name).copy() for name in WEIGHTS}
+    original = rn.backprop
+    monkeypatch.setattr(rn, "backprop", lambda x, err: tuple(np.full_like(g, 10.0) for g in original(x, err)))
+    with pytest.raises(TrainingDivergedError, match=r"epoch 2, batch 1: the update made w1h NaN or infinite; the "
+                                                    r"weights from before it were restored"):
+        rn.fit(x, y, epochs=1)
+    for name, value in before.items():
+        np.testing.assert_array_equal(getattr(rn, name), value)
+    assert len(rn.losses) == 1
 
 
 def test_clipnorm_caps_each_step():

@@ -1,4 +1,5 @@
 """Data: text encoding and padding, IMDB loaders, the built-in review data set, minibatches."""
+from .batches import batch_indices, count_batches, minibatches
 from .imdb import DataError, load_aclimdb, load_imdb, load_imdb_book, load_imdb_npz, split_train_val
 from .synthetic import make_reviews, review_score
 from .text import (
@@ -13,4 +14,4 @@ from .text import (
 
 __all__ = ["DataError", "load_aclimdb", "load_imdb", "load_imdb_book", "load_imdb_npz", "split_train_val",
            "make_reviews", "review_score", "build_word_index", "encode_ranks", "pad_sequences", "texts_to_ranks",
-           "texts_to_sequences", "to_one_hot", "tokenize"]
+           "texts_to_sequences", "to_one_hot", "tokenize", "batch_indices", "count_batches", "minibatches"]

@@ -1,12 +1,17 @@
 """The layer contract every numpy_rnn layer follows.
 
-- ``forward(x)`` returns the output and keeps in ``self.cache`` what ``backward`` needs.
+- ``forward(x, training=False, mask=None)`` returns the output and keeps in ``self.cache`` what ``backward`` needs.
+  ``training`` is True when a model fits and False when it predicts or evaluates (what differs between the two, such
+  as dropout, switches on it); ``mask`` marks the padded steps of a batch of sequences, or is None. Recurrent layers
+  take ``forward(x, initial_state=None, training=False, mask=None)``.
 - ``backward(dout)`` returns the gradient w.r.t. the input and stores the parameter gradients in ``self.grads``, a dict
   with the same keys and shapes as ``self.params``. It never writes to ``dout``.
 - Parameters are created by ``build(input_dim, rng)`` the first time the input size is known, from a
   ``np.random.Generator``: the model's, or one made from the layer's own ``random_state``.
 
-Optimizers only ever see ``(params, grads)`` pairs, so they never need to know what a layer is.
+Optimizers only ever see ``(params, grads)`` pairs, so they never need to know what a layer is. Models do not either:
+a layer declares what it takes and gives, and what it carries from one call to the next, and a model asks (see "What
+a model asks of a layer" below) instead of testing which class the layer is.
 """
 import re
 
@@ -17,7 +22,14 @@ from ..initializers import make_initializer
 
 
 class Layer:
-    """Base class: parameter bookkeeping, building, weights in and out, and the cache check."""
+    """Base class: parameter bookkeeping, building, weights in and out, the cache check, and the defaults of what a
+    model asks of a layer (a layer that differs overrides them)."""
+
+    # What the layer takes and gives; a model reads these instead of testing the layer's class.
+    reads_token_ids_only = False  # True: its input must be integer token ids, so it can only come first (Embedding)
+    needs_sequences = False  # True: its input must be sequences (batch, steps, ...), not one vector per sample
+    return_state = False  # True: forward returns a list [output, states...], which no layer after it could take
+    stateful = False  # True: it carries state from one batch to the next, so a model must not shuffle the batches
 
     def __init__(self, input_dim=None, input_shape=None, dtype=np.float64, random_state=None, initializer="numpy",
                  name=None):
@@ -60,6 +72,40 @@ class Layer:
     def _init(self, name):
         """An initializer by name, of the kind (numpy or tensorflow) this layer was asked for."""
         return make_initializer(self.initializer, name)
+
+    # -- the forward pass ---------------------------------------------------------------------------------------------
+    def forward(self, x, training=False, mask=None):
+        """The output for ``x``; see the module docstring. Every layer writes its own."""
+        raise NotImplementedError(f"{type(self).__name__} has no forward pass")
+
+    # -- what a model asks of a layer ---------------------------------------------------------------------------------
+    def declared_input_shape(self):
+        """The input shape this layer was given, without the batch axis (``input_shape=``), or None."""
+        return None if self.input_shape is None else tuple(self.input_shape)
+
+    def output_kind(self, input_kind):
+        """What the layer outputs per sample, "sequence" or "vector", for input of ``input_kind`` (one of those, or
+        None when it is not known yet). By default the kind passes through (a Dense maps each step of a sequence)."""
+        return input_kind
+
+    def compute_mask(self, mask):
+        """The mask of the layer's output, given the mask of its input (None: no step is masked). By default the
+        layer keeps the steps as they are, so the mask passes on unchanged."""
+        return mask
+
+    def reset_states(self):
+        """Forget what the layer carries from one call to the next. Most layers carry nothing: nothing to do."""
+
+    def get_carried_states(self):
+        """The arrays the layer carries into its next call (a stateful layer's last states), for a model file to
+        keep: a list, empty when it carries nothing."""
+        return []
+
+    def set_carried_states(self, states):
+        """Carry ``states`` (as ``get_carried_states`` returned them) into the next call. Raises ValueError when they
+        do not fit the layer; this layer carries nothing, so anything but an empty list."""
+        if len(states):
+            raise ValueError(f"{self.name} carries no state, got {len(states)} array(s)")
 
     # -- shapes and weights ---------------------------------------------------------------------------------------
     def output_shape(self, input_shape):

@@ -42,7 +42,8 @@ class Dense(Layer):
     def output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
-    def forward(self, x):
+    def forward(self, x, training=False, mask=None):
+        """``activation(x W + b)``; ``training`` and ``mask`` change nothing here (each step is mapped alone)."""
         x = self.check_input(x)
         if not self.built:
             self.build(x.shape[-1])

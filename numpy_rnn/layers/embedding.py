@@ -33,8 +33,17 @@ class Embedding(Layer):
     def _init_params(self, input_dim, rng):
         return {"W": rng.uniform(-0.05, 0.05, size=(input_dim, self.output_dim))}
 
+    reads_token_ids_only = True  # so it can only be a model's first layer
+
     def output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
+
+    def output_kind(self, input_kind):
+        return "sequence"  # one vector per token id
+
+    def declared_input_shape(self):
+        """``input_shape``, or ``(input_length,)`` (Keras's way of giving an Embedding its number of steps)."""
+        return super().declared_input_shape() or (self.input_length,)
 
     def check_input(self, ids, name="x"):
         ids = np.asarray(ids)
@@ -42,7 +51,8 @@ class Embedding(Layer):
             raise TypeError(f"{self.name}: {name} must be integer token ids, got dtype {ids.dtype}")
         return self._check_input(ids, ids.ndim + 1, name)
 
-    def forward(self, ids):
+    def forward(self, ids, training=False, mask=None):
+        """The table's rows for ``ids``; ``training`` and ``mask`` change nothing here."""
         ids = self.check_input(ids)
         if not self.built:
             self.build(self.input_dim)

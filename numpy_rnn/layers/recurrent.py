@@ -98,7 +98,7 @@ class Recurrent(Layer):
         self.states = None
 
     # -- forward ----------------------------------------------------------------------------------------------------
-    def forward(self, x, initial_state=None):
+    def forward(self, x, initial_state=None, training=False, mask=None):
         """Run the layer over ``x`` (B, T, F) or token ids (B, T). See the module docstring for shapes."""
         x = self.check_input(x)
         if not self.built:
@@ -249,3 +249,42 @@ class Recurrent(Layer):
         """Load PyTorch parameters (a dict of arrays under its names); the two biases are summed."""
         self._assign({"W_x": np.asarray(state["weight_ih_l0"]).T, "W_h": np.asarray(state["weight_hh_l0"]).T,
                       "b": np.asarray(state["bias_ih_l0"]) + np.asarray(state["bias_hh_l0"])})
+
+    # -- model contract (training/persistence) ----------------------------------------------------------------------
+    # What a model asks of a layer (layers/base.py has the defaults), kept in this one block so that it moves with
+    # the layer. ``reset_states`` above, and ``training`` and ``mask`` in ``forward``, belong to the same contract:
+    # nothing differs between training and predicting here, and no mask is produced yet (a mask given is not used).
+    needs_sequences = True  # input (batch, steps, features), or token ids (batch, steps)
+
+    def output_kind(self, input_kind):
+        return "sequence" if self.return_sequences else "vector"
+
+    def compute_mask(self, mask):
+        """The input's mask while every step is output; None once the steps are reduced to h_T."""
+        return mask if self.return_sequences else None
+
+    def get_carried_states(self):
+        """The states a stateful layer carries into its next call, in ``state_names`` order ([] when none)."""
+        return [] if self.states is None else list(self.states)
+
+    def set_carried_states(self, states):
+        """Carry ``states`` (one (B, units) array per name in ``state_names``) into the next call, as a stateful
+        layer's own would be. Raises ValueError, and changes nothing, for a layer that is not stateful, the wrong
+        number of arrays, shapes that differ, or values that are not finite numbers."""
+        states = [np.asarray(s) for s in states]
+        if not states:
+            self.states = None
+            return
+        if not self.stateful:
+            raise ValueError(f"{self.name} is not stateful: it carries no state, got {len(states)} array(s)")
+        if len(states) != len(self.state_names):
+            raise ValueError(f"{self.name} carries {len(self.state_names)} state(s) ({', '.join(self.state_names)}), "
+                             f"got {len(states)}")
+        shape = (len(states[0]), self.units) if states[0].ndim else None
+        for name, s in zip(self.state_names, states):
+            if s.shape != shape:
+                raise ValueError(f"{self.name}: state {name} must have shape (batch, {self.units}), the same batch "
+                                 f"for every state, got {s.shape}")
+            if s.dtype.kind not in "fiu" or not np.all(np.isfinite(s)):
+                raise ValueError(f"{self.name}: state {name} must hold finite numbers")
+        self.states = [s.astype(self.dtype) for s in states]
