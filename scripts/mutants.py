@@ -186,7 +186,7 @@ MUTANTS = [
                "RecurrentNetwork: default learning rate 0.01 instead of the book's 0.1"),
         Mutant("np.asarray(err) / m", "np.asarray(err)",
                "backprop does not divide the batch's error by its size m: the gradient of the sum, not the mean"),
-        Mutant("self.w1h -= lr * w1h_grad", "self.w1h -= lr * w1h_grad.T",
+        Mutant("        self.w1h -= lr * w1h_grad\n", "        self.w1h -= lr * w1h_grad.T\n",
                "the recurrent weight is updated with its gradient transposed"),
         Mutant("a = self.sigmoid(z)\n        err = -(y - a)", "a = self.sigmoid(z)\n        err = y - a",
                "err with the wrong sign: training climbs the loss"),
