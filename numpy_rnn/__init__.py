@@ -1,7 +1,9 @@
 """numpy_rnn: recurrent neural networks in pure NumPy, every gradient written by hand and checked."""
+# layers before cells: a cell is built on the layers' base class, and the named layers on the cells.
+from .layers import GRU, LSTM, RNN, Dense, Embedding, LayerNormSimpleRNN, SimpleRNN  # isort: skip
+from .cells import GRUCell, LayerNormSimpleRNNCell, LSTMCell, SimpleRNNCell  # isort: skip
 from .callbacks import Callback, History, ModelCheckpoint
 from .gradcheck import gradcheck, numerical_gradient, relative_error
-from .layers import GRU, LSTM, Dense, Embedding, LayerNormSimpleRNN, SimpleRNN
 from .model import Sequential
 from .network import NotFittedError, RecurrentNetwork
 from .optimizers import SGD, Adagrad, Adam, RMSprop
@@ -9,5 +11,6 @@ from .optimizers import SGD, Adagrad, Adam, RMSprop
 __version__ = "0.1.0"
 
 __all__ = ["RecurrentNetwork", "NotFittedError", "Sequential", "Callback", "History", "ModelCheckpoint", "Embedding",
-           "SimpleRNN", "LSTM", "GRU", "LayerNormSimpleRNN", "Dense", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck",
-           "numerical_gradient", "relative_error"]
+           "SimpleRNN", "LSTM", "GRU", "LayerNormSimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
+           "LayerNormSimpleRNNCell", "Dense", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck", "numerical_gradient",
+           "relative_error"]

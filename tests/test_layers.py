@@ -16,7 +16,21 @@ from helpers import randomize
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from numpy_rnn import GRU, LSTM, Dense, Embedding, LayerNormSimpleRNN, SimpleRNN, gradcheck, numerical_gradient
+from numpy_rnn import (
+    GRU,
+    LSTM,
+    RNN,
+    Dense,
+    Embedding,
+    GRUCell,
+    LayerNormSimpleRNN,
+    LayerNormSimpleRNNCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    gradcheck,
+    numerical_gradient,
+)
 from numpy_rnn.layers.projection import project, project_backward
 
 RECURRENT = [SimpleRNN, LSTM, GRU, LayerNormSimpleRNN]
@@ -30,8 +44,9 @@ def make_recurrent(cls, rng, units, features, **flags):
 
 
 def twin_of(layer):
-    """A layer of the same kind that shares ``layer``'s parameter arrays and returns everything it computes."""
-    twin = type(layer)(layer.units, input_dim=layer.input_dim, return_sequences=True, return_state=True)
+    """A layer with a cell of the same kind that shares ``layer``'s parameter arrays and returns everything it
+    computes."""
+    twin = RNN(type(layer.cell)(layer.units), input_dim=layer.input_dim, return_sequences=True, return_state=True)
     twin.build(layer.input_dim)
     twin.params = layer.params
     return twin
@@ -200,41 +215,54 @@ def test_token_ids_and_one_hot_agree_for_every_recurrent_layer():
 
 
 # -- each check fails on a deliberately broken backward --------------------------------------------------------------
-class SimpleRNNWithoutTanhDerivative(SimpleRNN):
-    def step_backward(self, dstates, dtanh_t, dX_t, dR_t):
-        dX_t[...] = dstates[0]  # forgot the (1 - h^2)
+# Each broken cell below makes one mistake a learner could make in a cell's backward step; run over time by the RNN
+# layer, the finite-difference check must reject it.
+class SimpleRNNCellWithoutTanhDerivative(SimpleRNNCell):
+    def backward_factors(self, cache):
+        (h_t,) = cache
+        return (np.ones_like(h_t),)  # forgot tanh'(a) = 1 - h^2
 
 
-class LSTMWithSwappedGates(LSTM):
-    def step_backward(self, dstates, cache, dX_t, dR_t):
-        super().step_backward(dstates, cache, dX_t, dR_t)
+class SimpleRNNCellWithTheBooksTranspose(SimpleRNNCell):
+    def step_backward(self, dstates, cache, factors):
+        da_t, _, _ = super().step_backward(dstates, cache, factors)
+        return da_t, da_t, [da_t @ self.params["W_h"]]  # dh_{t-1} = da_t W_h: the transpose left out
+
+
+class LSTMCellWithSwappedGates(LSTMCell):
+    def step_backward(self, dstates, cache, factors):
+        da, _, dstates_prev = super().step_backward(dstates, cache, factors)
         H = self.units
-        dX_t[:, :2 * H] = np.concatenate([dX_t[:, H:2 * H], dX_t[:, :H]], axis=1)  # i and f blocks swapped
+        da = np.concatenate([da[:, H:2 * H], da[:, :H], da[:, 2 * H:]], axis=1)  # i and f blocks swapped
+        return da, da, dstates_prev
 
 
-class GRUWithoutResetInRecurrentGradient(GRU):
-    def step_backward(self, dstates, cache, dX_t, dR_t):
-        dh_direct = super().step_backward(dstates, cache, dX_t, dR_t)
-        dR_t[...] = dX_t  # dR_n should be da_n * r, not da_n
-        return dh_direct
+class GRUCellWithoutResetInRecurrentGradient(GRUCell):
+    def step_backward(self, dstates, cache, factors):
+        dX_t, _, dstates_prev = super().step_backward(dstates, cache, factors)
+        return dX_t, dX_t, dstates_prev  # dR_n should be da_n * r, not da_n
 
 
-class LayerNormWithoutMeanTerm(LayerNormSimpleRNN):
-    def step_backward(self, dstates, cache, dX_t, dR_t):
+class LayerNormCellWithoutMeanTerm(LayerNormSimpleRNNCell):
+    def step_backward(self, dstates, cache, factors):
         a_hat, inv_std, h_t = cache
-        dy = dstates[0] * (1 - h_t * h_t)
+        dy = dstates[0] * factors[0]
         self.grads["gamma"] += np.sum(dy * a_hat, axis=0)
         self.grads["beta"] += np.sum(dy, axis=0)
-        dX_t[...] = inv_std * dy * self.params["gamma"]  # the mean and variance terms left out
+        da_t = inv_std * dy * self.params["gamma"]  # the mean and variance terms left out
+        return da_t, da_t, [da_t @ self.params["W_h"].T]
 
 
-@pytest.mark.parametrize("broken", [SimpleRNNWithoutTanhDerivative, LSTMWithSwappedGates,
-                                    GRUWithoutResetInRecurrentGradient, LayerNormWithoutMeanTerm])
+@pytest.mark.parametrize("broken", [SimpleRNNCellWithoutTanhDerivative, SimpleRNNCellWithTheBooksTranspose,
+                                    LSTMCellWithSwappedGates, GRUCellWithoutResetInRecurrentGradient,
+                                    LayerNormCellWithoutMeanTerm])
 def test_the_gradient_check_catches_a_broken_backward(broken):
     rng = np.random.default_rng(3)
-    layer = make_recurrent(broken, rng, 3, 2, return_sequences=True)
+    layer = RNN(broken(4), return_sequences=True, input_dim=2)
+    layer.build(2, rng)
+    randomize(layer, rng)
     x = rng.normal(size=(2, 4, 2))
-    g = rng.normal(size=(2, 4, 3))
+    g = rng.normal(size=(2, 4, 4))
     layer.forward(x)
     layer.backward(g)
     report = gradcheck(detached_vjp(layer, x, [g], None), layer.params, layer.grads)

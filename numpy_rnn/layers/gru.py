@@ -1,106 +1,17 @@
-"""GRU: gated recurrent unit, "reset_after" form (the Keras and PyTorch default), Keras gate order z, r, n.
+"""GRU: gated recurrent units over every step of a sequence ("reset_after", the Keras and PyTorch default).
 
-Forward, one step (B batch, H units, G = 3H). The recurrent product has its own bias b_h, because the reset gate
-multiplies it *after* the matrix product:
-
-    X_t = x_t W_x + b      R_t = h_{t-1} W_h + b_h                       both (B, 3H), blocks [z | r | n]
-    z = sigmoid(X_z + R_z)                  update gate                  (B, H)
-    r = sigmoid(X_r + R_r)                  reset gate                   (B, H)
-    n = tanh(X_n + r * R_n)                 candidate state              (B, H)
-    h_t = z * h_{t-1} + (1 - z) * n                                      (B, H)
-
-Backward, given dh_t:
-
-    dz = dh_t * (h_{t-1} - n)      dn = dh_t * (1 - z)
-    da_n = dn * (1 - n^2)          dr = da_n * R_n
-    da_z = dz * z(1 - z)           da_r = dr * r(1 - r)
-    dX_t = [da_z, da_r, da_n]      dR_t = [da_z, da_r, da_n * r]     (the only place the two differ)
-    dh_{t-1} = dh_t * z  +  dR_t W_h^T    (the second term added by the time loop in recurrent.py)
-
-Parameters: ``W_x`` (F, 3H), ``W_h`` (H, 3H), ``b`` (3H,) and ``b_h`` (3H,). Keras's weights are [kernel, recurrent_kernel,
-bias (2, 3H)] with bias[0] = b and bias[1] = b_h. PyTorch's ``nn.GRU`` orders the gates r, z, n and transposes:
-weight_ih_l0 = W_x^T, weight_hh_l0 = W_h^T, bias_ih_l0 = b, bias_hh_l0 = b_h, each with the blocks reordered.
+The equations, shapes and weights are the cell's (cells/gru.py); the time loop, truncation and states are the RNN
+layer's (layers/recurrent.py). Keras weights: [kernel (F, 3H), recurrent_kernel (H, 3H), bias (2, 3H)].
 """
-import numpy as np
-
-from ..activations import sigmoid
-from .recurrent import Recurrent
+from ..cells.gru import GRUCell
+from .recurrent import RNN
 
 
-def _swap_first_two_blocks(a, H, axis):
-    """z, r, n <-> r, z, n along ``axis`` (its own inverse)."""
-    blocks = np.split(np.asarray(a), [H, 2 * H], axis=axis)
-    return np.concatenate([blocks[1], blocks[0], blocks[2]], axis=axis)
+class GRU(RNN):
+    """``GRU(units, return_sequences=False, return_state=False, stateful=False, bptt_steps=None, ...)``:
+    ``RNN(GRUCell(units), ...)``. See layers/recurrent.py for the arguments."""
 
+    config_keys = RNN.config_keys + ("units",)
 
-class GRU(Recurrent):
-    """GRU layer (reset_after). Same arguments as SimpleRNN; its state is ``[h]``."""
-
-    gates = 3
-    state_names = ("h",)
-
-    def _init_params(self, input_dim, rng):
-        H = self.units
-        return {"W_x": self._init("glorot_uniform")((input_dim, 3 * H), rng, self.dtype),
-                "W_h": self._init("orthogonal")((H, 3 * H), rng, self.dtype),
-                "b": np.zeros(3 * H, dtype=self.dtype),
-                "b_h": np.zeros(3 * H, dtype=self.dtype)}
-
-    joined = False  # r multiplies R_n alone, so the loop hands over X_t and R_t separately
-
-    def step_forward(self, t, X_t, R_t, states):
-        h = states[0]
-        h_prev = h[t]
-        H = self.units
-        z = sigmoid(X_t[:, :H] + R_t[:, :H])
-        r = sigmoid(X_t[:, H:2 * H] + R_t[:, H:2 * H])
-        R_n = R_t[:, 2 * H:].copy()  # R_t is a scratch buffer; the backward pass needs R_n
-        n = np.tanh(X_t[:, 2 * H:] + r * R_n)
-        np.add(n, z * (h_prev - n), out=h[t + 1])  # h_t = z * h_{t-1} + (1 - z) * n
-        return z, r, n, R_n, h_prev
-
-    def step_backward(self, dstates, cache, dX_t, dR_t):
-        dh_t = dstates[0]
-        z, r, n, R_n, h_prev = cache
-        H = self.units
-        dz = dh_t * (h_prev - n)
-        dn = dh_t * (1 - z)
-        da_n = dn * (1 - n * n)
-        dr = da_n * R_n
-        da_z = dz * z * (1 - z)
-        da_r = dr * r * (1 - r)
-        dX_t[:, :H], dX_t[:, H:2 * H], dX_t[:, 2 * H:] = da_z, da_r, da_n
-        dR_t[:, :2 * H] = dX_t[:, :2 * H]
-        np.multiply(da_n, r, out=dR_t[:, 2 * H:])  # the only block where dR_t and dX_t differ
-        return dh_t * z  # h_{t-1} also reaches h_t directly, through z
-
-    # -- Keras and PyTorch layouts -----------------------------------------------------------------------------------
-    def get_weights(self):
-        p = self.params
-        return [p["W_x"].copy(), p["W_h"].copy(), np.stack([p["b"], p["b_h"]])]
-
-    def _params_from_weights(self, weights):
-        self._require_built()
-        if len(weights) != 3:
-            raise ValueError(f"{self.name}: set_weights expects 3 arrays (kernel, recurrent_kernel, bias), "
-                             f"got {len(weights)}")
-        W_x, W_h, bias = weights
-        bias = np.asarray(bias)
-        if bias.shape != (2, 3 * self.units):
-            raise ValueError(f"{self.name}: the GRU bias must have shape (2, {3 * self.units}) (input and recurrent "
-                             f"bias, reset_after), got {bias.shape}")
-        return {"W_x": W_x, "W_h": W_h, "b": bias[0], "b_h": bias[1]}
-
-    def to_torch(self, arrays=None):
-        p, H = (self.params if arrays is None else arrays), self.units
-        return {"weight_ih_l0": _swap_first_two_blocks(p["W_x"], H, axis=1).T.copy(),
-                "weight_hh_l0": _swap_first_two_blocks(p["W_h"], H, axis=1).T.copy(),
-                "bias_ih_l0": _swap_first_two_blocks(p["b"], H, axis=0),
-                "bias_hh_l0": _swap_first_two_blocks(p["b_h"], H, axis=0)}
-
-    def from_torch(self, state):
-        H = self.units
-        self._assign({"W_x": _swap_first_two_blocks(np.asarray(state["weight_ih_l0"]).T, H, axis=1),
-                      "W_h": _swap_first_two_blocks(np.asarray(state["weight_hh_l0"]).T, H, axis=1),
-                      "b": _swap_first_two_blocks(state["bias_ih_l0"], H, axis=0),
-                      "b_h": _swap_first_two_blocks(state["bias_hh_l0"], H, axis=0)})
+    def __init__(self, units, **kwargs):
+        super().__init__(GRUCell(units), **kwargs)

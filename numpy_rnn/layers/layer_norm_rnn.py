@@ -1,72 +1,20 @@
 """LayerNormSimpleRNN: a SimpleRNN whose pre-activation is layer-normalized at every step.
 
-Layer normalization rescales each sample's pre-activation to zero mean and unit variance across the H units before
-the tanh, so the hidden state cannot drift into tanh's flat regions however long the sequence is; that is why the
-textbooks use it to tame long sequences. Forward, one step (B batch, H units):
-
-    a_t = X_t + R_t                         X_t = x_t W_x + b,  R_t = h_{t-1} W_h          (B, H)
-    mu = mean(a_t), var = var(a_t)          over the H units of each sample                (B, 1)
-    a_hat = (a_t - mu) / sqrt(var + eps)                                                    (B, H)
-    h_t = tanh(gamma * a_hat + beta)        gamma, beta (H,); eps = 1e-3 (Keras's default)  (B, H)
-
-Backward, given dh_t:
-
-    dy = dh_t * (1 - h_t^2)
-    dgamma += sum over the batch of dy * a_hat,   dbeta += sum of dy
-    da_hat = dy * gamma
-    da_t = (da_hat - mean(da_hat) - a_hat * mean(da_hat * a_hat)) / sqrt(var + eps)    (means over the H units)
-    dX_t = dR_t = da_t
-
-Parameters: ``W_x`` (F, H), ``W_h`` (H, H), ``b`` (H,), ``gamma`` (H,), ``beta`` (H,). In Keras this is a SimpleRNNCell
-without activation followed by LayerNormalization and tanh; its weights in that order are the same five arrays.
-PyTorch has no such layer, so there is no ``to_torch``.
+The equations, shapes and weights are the cell's (cells/layer_norm_rnn.py); the time loop, truncation and states are
+the RNN layer's (layers/recurrent.py). Weights: [(F, H), (H, H), bias (H,), gamma (H,), beta (H,)].
 """
-import numpy as np
+from ..cells.layer_norm_rnn import LayerNormSimpleRNNCell
+from .recurrent import RNN
 
-from .recurrent import Recurrent
 
+class LayerNormSimpleRNN(RNN):
+    """``LayerNormSimpleRNN(units, epsilon=1e-3, ...)``: ``RNN(LayerNormSimpleRNNCell(units, epsilon), ...)``."""
 
-class LayerNormSimpleRNN(Recurrent):
-    """SimpleRNN with layer normalization before the tanh. Same arguments as SimpleRNN, plus ``epsilon``."""
-
-    gates = 1
-    state_names = ("h",)
-    config_keys = Recurrent.config_keys + ("epsilon",)
+    config_keys = RNN.config_keys + ("units", "epsilon")
 
     def __init__(self, units, epsilon=1e-3, **kwargs):
-        super().__init__(units, **kwargs)
-        if not epsilon > 0:
-            raise ValueError(f"epsilon must be positive, got {epsilon!r}")
-        self.epsilon = float(epsilon)
+        super().__init__(LayerNormSimpleRNNCell(units, epsilon=epsilon), **kwargs)
 
-    def _init_params(self, input_dim, rng):
-        H = self.units
-        return {"W_x": self._init("glorot_uniform")((input_dim, H), rng, self.dtype),
-                "W_h": self._init("orthogonal")((H, H), rng, self.dtype),
-                "b": np.zeros(H, dtype=self.dtype),
-                "gamma": np.ones(H, dtype=self.dtype),
-                "beta": np.zeros(H, dtype=self.dtype)}
-
-    def step_forward(self, t, a_t, R_t, states):
-        a = a_t
-        mu = a.mean(axis=1, keepdims=True)
-        inv_std = 1.0 / np.sqrt(a.var(axis=1, keepdims=True) + self.epsilon)
-        a_hat = (a - mu) * inv_std
-        h_t = np.tanh(self.params["gamma"] * a_hat + self.params["beta"], out=states[0][t + 1])
-        return a_hat, inv_std, h_t
-
-    def step_backward(self, dstates, cache, dX_t, dR_t):
-        a_hat, inv_std, h_t = cache
-        dy = dstates[0] * (1 - h_t * h_t)
-        # gamma and beta act inside the step, so their gradients are summed here, step by step.
-        self.grads["gamma"] += np.sum(dy * a_hat, axis=0)
-        self.grads["beta"] += np.sum(dy, axis=0)
-        da_hat = dy * self.params["gamma"]
-        np.multiply(inv_std, da_hat - da_hat.mean(axis=1, keepdims=True)
-                    - a_hat * np.mean(da_hat * a_hat, axis=1, keepdims=True), out=dX_t)
-        return None
-
-    def to_torch(self, arrays=None):
-        raise NotImplementedError("PyTorch has no layer-normalized RNN layer to convert to")
-
-    from_torch = to_torch
+    @property
+    def epsilon(self):
+        return self.cell.epsilon

@@ -1,0 +1,120 @@
+"""What every recurrent cell has in common: its parameters, one step on its own, and the weight gradients.
+
+A *cell* is the math of one time step. Every cell in numpy_rnn splits its pre-activation the same way,
+
+    a_t = X_t + R_t,    X_t = x_t W_x + b       the input part: it does not depend on the previous step
+                        R_t = h_{t-1} W_h       the recurrent part (the GRU adds a bias b_h of its own)
+
+and each cell file writes the rest of the step with three methods, in the symbols of its docstring:
+
+- ``step(X_t, states) -> (new_states, cache)``: the forward step, given the input part X_t (B, G). ``states`` and
+  ``new_states`` are lists of (B, H) arrays in ``state_names`` order; ``cache`` is a tuple of arrays.
+- ``backward_factors(cache) -> factors``: the parts of the step's derivative that do not depend on the gradient
+  arriving from later steps (each gate's derivative, such as i (1 - i)). They are elementwise, so the same code works
+  on one step's cache or on the caches of all steps stacked along a leading time axis. A tuple of arrays.
+- ``step_backward(dstates, cache, factors) -> (dX_t, dR_t, dstates_prev)``: given the gradients arriving at the new
+  states, the gradients of the two parts of the pre-activation, and of the previous states (dh_{t-1} included).
+
+Two ways to run a cell:
+
+- By hand, one step at a time, with ``forward_step`` and ``backward_step`` below: what text generation and decoders
+  do, and what a learner can check against finite differences on its own (tests/test_cells.py).
+- Over a whole sequence, by ``layers.recurrent.RNN``, which does the work that does not depend on the previous step
+  once for all steps: X for every step in one product before the loop, the backward factors for every step in one
+  call, and the weight gradients in one product after it. The cell's math is the same in both.
+
+The weight gradients are sums over every step (and sample) of products that each step contributes:
+
+    dW_x = sum_t x_t^T dX_t        dW_h = sum_t h_{t-1}^T dR_t        db = sum_t dX_t    (db_h = sum_t dR_t)
+
+``backward_projections`` computes them for one step or for many stacked steps alike: their one home.
+"""
+import numpy as np
+
+from ..checks import check_positive_int
+from ..layers.base import Layer
+from ..layers.projection import bias_gradient, is_token_ids, project, project_backward
+
+
+class Cell(Layer):
+    """Base class of the recurrent cells. Subclasses set ``gates`` (G = gates * units) and ``state_names``, and write
+    ``_init_params``, ``step``, ``backward_factors`` and ``step_backward`` (see the module docstring).
+
+    A cell is a layer in the sense of holding parameters (``params``, ``grads``, ``build``, ``get_weights``,
+    ``set_weights``), but it computes one step: ``forward_step`` / ``backward_step``, not ``forward`` / ``backward``.
+    To run it over sequences, wrap it: ``RNN(cell)``.
+    """
+
+    gates = 1
+    state_names = ("h",)
+    config_keys = ("units", "dtype", "initializer")
+
+    def __init__(self, units, dtype=np.float64, initializer="numpy", random_state=None, name=None):
+        super().__init__(dtype=dtype, random_state=random_state, initializer=initializer, name=name)
+        self.units = check_positive_int(units, "units")
+
+    def output_shape(self, input_shape):
+        return (self.units,)
+
+    def zero_grads(self):
+        """Fresh zero gradients (new arrays: gradients handed out earlier stay as they were)."""
+        self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
+
+    # -- one step on its own -----------------------------------------------------------------------------------------
+    def forward_step(self, x_t, states):
+        """One step: ``x_t`` (B, F) floats or (B,) token ids, ``states`` a list of (B, H) arrays in ``state_names``
+        order. Returns ``(new_states, cache)``; ``new_states[0]`` is h_t, the step's output."""
+        if not self.built:
+            self.build(self.input_dim if is_token_ids(x_t) else np.shape(x_t)[-1])
+        X_t = project(x_t, self.params["W_x"], self.params["b"])
+        new_states, cache = self.step(X_t, list(states))
+        return new_states, (x_t, states[0], cache)
+
+    def backward_step(self, dstates, cache):
+        """The gradients of one ``forward_step``, given those arriving at its new states (a list; None for zeros).
+
+        Returns ``(dx_t, dstates_prev)`` (``dx_t`` None for token ids) and *adds* the parameter gradients of the step
+        to ``self.grads``, as the steps of a sequence must: call ``zero_grads()`` before the first step back.
+        """
+        x_t, h_prev, step_cache = cache
+        dstates = [np.zeros_like(h_prev) if d is None else d for d in dstates]
+        dX_t, dR_t, dstates_prev = self.step_backward(dstates, step_cache, self.backward_factors(step_cache))
+        dx_t = self.backward_projections(x_t, h_prev, dX_t, dR_t)
+        return dx_t, dstates_prev
+
+    # -- the two projections' gradients, for one step or many ------------------------------------------------------
+    def backward_projections(self, x, h_prev, dX, dR, input_grad=True):
+        """The gradients of X = x W_x + b and R = h_prev W_h (+ b_h), given ``dX`` and ``dR`` (..., G), for ``x``
+        (..., F) or token ids (...) and ``h_prev`` (..., H): adds the weight gradients to ``self.grads`` and returns
+        dx = dX W_x^T (None for token ids, or when ``input_grad`` is False). Every leading axis (the batch, and time
+        when steps are stacked) is summed over, in one matrix product per weight."""
+        H = self.units
+        dW_x, dx = project_backward(x, dX, self.params["W_x"], input_grad)
+        self.grads["W_x"] += dW_x
+        self.grads["W_h"] += h_prev.reshape(-1, H).T @ dR.reshape(-1, dR.shape[-1])
+        self.grads["b"] += bias_gradient(dX)
+        if "b_h" in self.params:
+            self.grads["b_h"] += bias_gradient(dR)
+        return dx
+
+    # -- PyTorch's layout -------------------------------------------------------------------------------------------
+    # nn.RNN and nn.LSTM keep the same gate blocks as here, as (G, F) and (G, H) matrices, and split the bias in two:
+    # the cell adds bias_ih + bias_hh. Cells whose gates differ (the GRU) override these two methods.
+    def to_torch(self, arrays=None):
+        """``self.params`` (or another dict with the same keys, e.g. ``self.grads``) under PyTorch's names and
+        layouts, as NumPy arrays: ``module.load_state_dict({k: torch.from_numpy(v) ...})`` loads them. The bias goes
+        to ``bias_ih_l0``; ``bias_hh_l0`` is zero."""
+        p = self.params if arrays is None else arrays
+        return {"weight_ih_l0": p["W_x"].T.copy(), "weight_hh_l0": p["W_h"].T.copy(),
+                "bias_ih_l0": p["b"].copy(), "bias_hh_l0": np.zeros_like(p["b"])}
+
+    def from_torch(self, state):
+        """Load PyTorch parameters (a dict of arrays under its names); the two biases are summed."""
+        self._assign({"W_x": np.asarray(state["weight_ih_l0"]).T, "W_h": np.asarray(state["weight_hh_l0"]).T,
+                      "b": np.asarray(state["bias_ih_l0"]) + np.asarray(state["bias_hh_l0"])})
+
+    def forward(self, *args, **kwargs):
+        raise TypeError(f"{self.name} is a cell: it computes one step (forward_step). To run it over sequences, "
+                        f"wrap it in a layer: RNN({type(self).__name__}(...))")
+
+    backward = forward

@@ -1,0 +1,55 @@
+"""SimpleRNNCell: the Elman cell, h_t = tanh(x_t W_x + h_{t-1} W_h + b).
+
+Forward, one step (B batch, F features, H units):
+
+    X_t = x_t W_x + b                  (B, H)    the input part (computed for all steps at once by the layer)
+    a_t = X_t + h_{t-1} W_h            (B, H)
+    h_t = tanh(a_t)                    (B, H)
+
+Backward, the same step in reverse, given dh_t (the gradient arriving at h_t from the output and from step t+1):
+
+    da_t = dh_t * (1 - h_t^2)          tanh'(a) = 1 - tanh(a)^2, so the cached h_t is all we need
+    dX_t = dR_t = da_t                 a_t is the plain sum of its two parts
+    dh_{t-1} = da_t W_h^T
+
+The transpose in the last line is the one the textbook's listing leaves out (it writes ``err @ w1h``); the gradient
+checks in tests/ show that the omission is caught. The weight gradients dW_x = sum_t x_t^T dX_t, dW_h = sum_t
+h_{t-1}^T dR_t and db = sum_t dX_t are the same for every cell (cells/base.py).
+
+Parameters, in Keras's order and shapes: ``W_x`` = kernel (F, H), ``W_h`` = recurrent_kernel (H, H), ``b`` = bias (H,).
+PyTorch's ``nn.RNN`` stores the transposes and two biases: weight_ih_l0 = W_x^T, weight_hh_l0 = W_h^T,
+bias_ih_l0 + bias_hh_l0 = b (``to_torch`` / ``from_torch`` in cells/base.py).
+"""
+import numpy as np
+
+from .base import Cell
+
+
+class SimpleRNNCell(Cell):
+    """``SimpleRNNCell(units)``: one tanh step. See the module docstring for the equations and shapes."""
+
+    gates = 1
+    state_names = ("h",)
+
+    def _init_params(self, input_dim, rng):
+        H = self.units
+        return {"W_x": self._init("glorot_uniform")((input_dim, H), rng, self.dtype),
+                "W_h": self._init("orthogonal")((H, H), rng, self.dtype),
+                "b": np.zeros(H, dtype=self.dtype)}
+
+    def step(self, X_t, states):
+        (h_prev,) = states
+        a_t = X_t + np.dot(h_prev, self.params["W_h"])
+        h_t = np.tanh(a_t)
+        return [h_t], (h_t,)  # the backward pass needs only h_t
+
+    def backward_factors(self, cache):
+        (h_t,) = cache
+        return (1 - h_t * h_t,)  # tanh'(a_t)
+
+    def step_backward(self, dstates, cache, factors):
+        (dh_t,) = dstates
+        (dtanh,) = factors
+        da_t = dh_t * dtanh
+        dh_prev = np.dot(da_t, self.params["W_h"].T)
+        return da_t, da_t, [dh_prev]

@@ -1,0 +1,134 @@
+"""The cells on their own: one step checked against finite differences, and a cell stepped by hand reproducing its layer.
+
+A cell is the math of one time step (numpy_rnn/cells/). Two things are proven here:
+
+1. ``backward_step`` is the derivative of ``forward_step``. For one step, the loss is
+       L = sum(h_t * g_h) (+ sum(c_t * g_c) for the LSTM)
+   with random upstream gradients g; finite differences of L (forward steps only) must match the gradients of the
+   parameters, of the input x_t and of every previous state.
+2. The RNN layer runs exactly this math. Stepping the cell by hand over a sequence, then back through it, must give
+   the layer's outputs, final states, parameter gradients and input gradient, to rounding.
+"""
+import numpy as np
+import pytest
+from helpers import randomize
+
+from numpy_rnn import RNN, GRUCell, LayerNormSimpleRNNCell, LSTMCell, SimpleRNNCell, gradcheck
+
+CELLS = [SimpleRNNCell, LSTMCell, GRUCell, LayerNormSimpleRNNCell]
+
+
+def make_cell(cls, rng, units=4, features=3):
+    cell = cls(units)
+    cell.build(features, rng)
+    randomize(cell, rng)  # every weight random, biases included
+    return cell
+
+
+@pytest.mark.parametrize("cls", CELLS)
+@pytest.mark.parametrize("ids", [False, True])
+def test_one_step_of_a_cell_against_finite_differences(cls, ids):
+    rng = np.random.default_rng(11)
+    B, F, H = 3, 3, 4
+    cell = make_cell(cls, rng, H, F)
+    x_t = rng.integers(0, F, size=B) if ids else rng.normal(size=(B, F))
+    states = [rng.normal(size=(B, H)) for _ in cell.state_names]
+    upstream = [rng.normal(size=(B, H)) for _ in cell.state_names]
+
+    new_states, cache = cell.forward_step(x_t, states)
+    cell.zero_grads()
+    dx_t, dstates_prev = cell.backward_step(upstream, cache)
+
+    def loss():
+        return sum(np.sum(s * g) for s, g in zip(cell.forward_step(x_t, states)[0], upstream))
+
+    report = gradcheck(loss, cell.params, cell.grads)
+    assert report.ok, report
+    if ids:
+        assert dx_t is None
+    else:
+        assert gradcheck(loss, {"x_t": x_t}, {"x_t": dx_t}).ok
+    for name, s, d in zip(cell.state_names, states, dstates_prev):
+        assert gradcheck(loss, {name: s}, {name: d}).ok, name
+
+
+@pytest.mark.parametrize("cls", CELLS)
+@pytest.mark.parametrize("ids", [False, True])
+def test_a_cell_stepped_by_hand_reproduces_its_layer(cls, ids):
+    rng = np.random.default_rng(12)
+    B, T, F, H = 2, 5, 3, 4
+    layer = RNN(cls(H), return_sequences=True, return_state=True, input_dim=F)
+    layer.build(F, rng)
+    randomize(layer, rng)
+    x = rng.integers(0, F, size=(B, T)) if ids else rng.normal(size=(B, T, F))
+    initial = [rng.normal(size=(B, H)) for _ in layer.state_names]
+    dseq = rng.normal(size=(B, T, H))
+    dfinal = [rng.normal(size=(B, H)) for _ in layer.state_names]
+
+    seq, *final = layer.forward(x, initial_state=initial)
+    dx = layer.backward([dseq] + dfinal)
+
+    # The same cell object, stepped by hand: forward over the steps ...
+    cell = layer.cell
+    states, caches, outputs = initial, [], []
+    for t in range(T):
+        states, cache = cell.forward_step(x[:, t], states)
+        caches.append(cache)
+        outputs.append(states[0])
+    np.testing.assert_allclose(np.stack(outputs, axis=1), seq, rtol=1e-13, atol=1e-15)
+    for ours, theirs in zip(states, final):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-15)
+
+    # ... and back: the gradient reaching h_t is the output's plus the one from step t + 1.
+    layer_grads = {name: g.copy() for name, g in layer.grads.items()}
+    cell.zero_grads()
+    dstates, dx_steps = dfinal, [None] * T
+    for t in reversed(range(T)):
+        dstates = [dstates[0] + dseq[:, t]] + list(dstates[1:])
+        dx_steps[t], dstates = cell.backward_step(dstates, caches[t])
+    for name in layer_grads:
+        np.testing.assert_allclose(cell.grads[name], layer_grads[name], rtol=1e-11, atol=1e-13, err_msg=name)
+    for ours, theirs in zip(dstates, layer.initial_state_grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-11, atol=1e-13)
+    if ids:
+        assert dx is None and all(d is None for d in dx_steps)
+    else:
+        np.testing.assert_allclose(np.stack(dx_steps, axis=1), dx, rtol=1e-11, atol=1e-13)
+
+
+def test_a_broken_cell_step_is_caught_on_its_own():
+    # The one-step check is strong enough by itself: here the forget gate's derivative uses c_t instead of c_{t-1}.
+    class LSTMCellWithWrongForgetGradient(LSTMCell):
+        def backward_factors(self, cache):
+            gates, g, c_prev, tanh_c = cache
+            return super().backward_factors((gates, g, np.arctanh(tanh_c), tanh_c))
+
+    rng = np.random.default_rng(13)
+    cell = make_cell(LSTMCellWithWrongForgetGradient, rng)
+    x_t, states = rng.normal(size=(3, 3)), [rng.normal(size=(3, 4)) for _ in range(2)]
+    upstream = [rng.normal(size=(3, 4)) for _ in range(2)]
+    new_states, cache = cell.forward_step(x_t, states)
+    cell.zero_grads()
+    cell.backward_step(upstream, cache)
+    report = gradcheck(lambda: sum(np.sum(s * g) for s, g in zip(cell.forward_step(x_t, states)[0], upstream)),
+                       cell.params, cell.grads)
+    assert not report.ok, report
+
+
+def test_a_cell_is_not_a_sequence_layer_and_rnn_wants_a_cell():
+    with pytest.raises(TypeError, match="wrap it in a layer"):
+        LSTMCell(3).forward(np.zeros((2, 4, 3)))
+    with pytest.raises(TypeError, match="cell must be a recurrent cell"):
+        RNN("lstm")
+    with pytest.raises(ValueError, match="units"):
+        GRUCell(0)
+
+
+def test_rnn_of_a_cell_saves_its_cell_and_rebuilds_it():
+    layer = RNN(LayerNormSimpleRNNCell(3, epsilon=0.01), return_sequences=True)
+    config = layer.get_config()
+    assert config["cell"] == {"class": "LayerNormSimpleRNNCell",
+                              "config": {"units": 3, "dtype": "float64", "initializer": "numpy", "epsilon": 0.01}}
+    rebuilt = RNN(**config)
+    assert isinstance(rebuilt.cell, LayerNormSimpleRNNCell) and rebuilt.cell.epsilon == 0.01
+    assert rebuilt.return_sequences
