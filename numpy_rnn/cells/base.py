@@ -89,7 +89,7 @@ class Cell(Layer):
         dx = dX W_x^T (None for token ids, or when ``input_grad`` is False). Every leading axis (the batch, and time
         when steps are stacked) is summed over, in one matrix product per weight."""
         H = self.units
-        dW_x, dx = project_backward(x, dX, self.params["W_x"], input_grad)
+        dW_x, dx = project_backward(x, dX, self.params["W_x"], input_grad, work=self._scratch("dX sorted", dX.shape))
         self.grads["W_x"] += dW_x
         self.grads["W_h"] += h_prev.reshape(-1, H).T @ dR.reshape(-1, dR.shape[-1])
         self.grads["b"] += bias_gradient(dX)

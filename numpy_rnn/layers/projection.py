@@ -38,15 +38,19 @@ def project(x, W, b=None, out=None):
     return y
 
 
-def project_backward(x, dY, W, input_grad=True):
+def project_backward(x, dY, W, input_grad=True, work=None):
     """Gradients of ``Y = project(x, W)`` given ``dY`` ``(..., G)``: returns ``(dW, dx)``.
 
     ``dx`` is None for token ids (they are not differentiable) and when ``input_grad`` is False (the first layer of a
     model: nothing below it needs dx, and for one-hot input it is the largest product of the backward pass).
+    ``work``: optionally, an array of ``dY``'s size and dtype that the token-id gradient may use for its sorted copy of
+    ``dY``, kept by the caller from one call to the next (see ``Layer._scratch`` for why that is faster).
     """
     V, G = W.shape
     if is_token_ids(x):
-        return _scatter_add_rows(x.reshape(-1), dY.reshape(-1, G), V).astype(W.dtype, copy=False), None
+        rows = dY.reshape(-1, G)
+        work = None if work is None else work.reshape(rows.shape)
+        return _scatter_add_rows(x.reshape(-1), rows, V, work).astype(W.dtype, copy=False), None
     F = W.shape[0]
     # Every leading axis (batch, time) is summed over in one matrix product.
     dW = x.reshape(-1, F).T @ dY.reshape(-1, G)
@@ -63,7 +67,7 @@ def bias_gradient(dY):
     return np.ones(len(rows), dtype=rows.dtype) @ rows
 
 
-def _scatter_add_rows(ids, dY, V):
+def _scatter_add_rows(ids, dY, V, work=None):
     """``dW`` (V, G) with ``dW[v] = sum of dY[n] over the n where ids[n] == v``, for ids (N,) and dY (N, G).
 
     ``np.add.at(dW, ids, dY)`` says exactly this, but handles one element at a time. Two faster ways, each the
@@ -85,7 +89,7 @@ def _scatter_add_rows(ids, dY, V):
         starts[0] = True
         np.not_equal(sorted_ids[1:], sorted_ids[:-1], out=starts[1:])
         first = np.flatnonzero(starts)
-        dW[sorted_ids[first]] = np.add.reduceat(dY[order], first, axis=0)
+        dW[sorted_ids[first]] = np.add.reduceat(np.take(dY, order, axis=0, out=work), first, axis=0)
     else:
         flat = ids.astype(np.intp)[:, None] * G + np.arange(G)  # (N, G), in intp: id * G may not fit ids' type
         np.add.at(dW.reshape(-1), flat.reshape(-1), dY.reshape(-1))

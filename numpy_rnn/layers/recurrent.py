@@ -129,19 +129,20 @@ class RNN(Layer):
         x_tm = np.ascontiguousarray(x.swapaxes(0, 1))  # time-major: x_t is a contiguous (B, F) block; ids stay ids
         # (T, B, G): the input part of every step at once, in a work array kept from call to call (see _stack_steps)
         X = project(x_tm, self.params["W_x"], self.params["b"], out=self._scratch("X", (len(x_tm), B, G)))
-        step = self.cell.step
-        history, caches = [states], []
+        step, hs, caches = self.cell.step, [states[0]], []
         for X_t in X:
             states, cache = step(X_t, states)
-            history.append(states)
+            hs.append(states[0])
             caches.append(cache)
+        h = np.array(hs) if self.return_sequences else self._stack_steps("h", hs)
 
-        h = np.array([s[0] for s in history])  # (T + 1, B, H), h_0 ... h_T
+        # h: (T + 1, B, H), h_0 ... h_T. With return_sequences it is the output, a new array at every call; otherwise
+        # it never leaves the layer and is a work array kept from call to call (see _stack_steps).
         self.cache = (x_tm, h, caches)
         self.hidden_states = h
         if self.stateful:
             self.states = [s.copy() for s in states]
-        out = h[1:].swapaxes(0, 1) if self.return_sequences else h[-1]
+        out = h[1:].swapaxes(0, 1) if self.return_sequences else states[0]
         if self.return_state:
             return [out] + list(states)
         return out
@@ -233,7 +234,7 @@ class RNN(Layer):
     # the arithmetic on it (measured on W1's shapes, (100, 32, 32) float32: 0.9 ms of page faults in a 1.8 ms
     # backward pass). So the arrays that never leave the layer are kept from one call to the next (``_scratch``), and
     # the cell's backward factors are computed for blocks of steps whose arrays stay small.
-    FACTOR_BLOCK_BYTES = 64 * 1024
+    FACTOR_BLOCK_BYTES = 32 * 1024
 
     def _backward_factors(self, caches):
         """The cell's ``backward_factors`` for every step in ``caches``, as one tuple of (B, ...) arrays per step.
