@@ -273,7 +273,6 @@ class RNN(Layer):
         """Load PyTorch parameters (a dict of arrays under its names): see the cell's file."""
         self.cell.from_torch(state)
 
-
     # -- model contract (training/persistence) ----------------------------------------------------------------------
     # What a model asks of a layer (layers/base.py has the defaults), kept in this one block so that it moves with
     # the layer. ``reset_states`` above, and ``training`` and ``mask`` in ``forward``, belong to the same contract:
