@@ -218,9 +218,10 @@ def test_token_ids_and_one_hot_agree_for_every_recurrent_layer():
 # Each broken cell below makes one mistake a learner could make in a cell's backward step; run over time by the RNN
 # layer, the finite-difference check must reject it.
 class SimpleRNNCellWithoutTanhDerivative(SimpleRNNCell):
-    def backward_factors(self, cache):
-        (h_t,) = cache
-        return (np.ones_like(h_t),)  # forgot tanh'(a) = 1 - h^2
+    def step_backward(self, dstates, cache, factors):
+        (dh_t,) = dstates
+        da_t = dh_t  # forgot tanh'(a) = 1 - h_t^2
+        return da_t, da_t, [da_t @ self.params["W_h"].T]
 
 
 class SimpleRNNCellWithTheBooksTranspose(SimpleRNNCell):
@@ -246,7 +247,7 @@ class GRUCellWithoutResetInRecurrentGradient(GRUCell):
 class LayerNormCellWithoutMeanTerm(LayerNormSimpleRNNCell):
     def step_backward(self, dstates, cache, factors):
         a_hat, inv_std, h_t = cache
-        dy = dstates[0] * factors[0]
+        dy = dstates[0] * (1 - h_t * h_t)
         self.grads["gamma"] += np.sum(dy * a_hat, axis=0)
         self.grads["beta"] += np.sum(dy, axis=0)
         da_t = inv_std * dy * self.params["gamma"]  # the mean and variance terms left out

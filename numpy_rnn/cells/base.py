@@ -9,9 +9,11 @@ and each cell file writes the rest of the step with three methods, in the symbol
 
 - ``step(X_t, states) -> (new_states, cache)``: the forward step, given the input part X_t (B, G). ``states`` and
   ``new_states`` are lists of (B, H) arrays in ``state_names`` order; ``cache`` is a tuple of arrays.
-- ``backward_factors(cache) -> factors``: the parts of the step's derivative that do not depend on the gradient
-  arriving from later steps (each gate's derivative, such as i (1 - i)). They are elementwise, so the same code works
-  on one step's cache or on the caches of all steps stacked along a leading time axis. A tuple of arrays.
+- ``backward_factors(cache) -> factors`` (optional): the parts of the step's derivative that do not depend on the
+  gradient arriving from later steps (the gated cells' local derivatives, such as g * i (1 - i)). They are
+  elementwise, so the same code works on one step's cache or on the caches of many steps stacked along a leading
+  time axis; a tuple of arrays. A cell whose derivative is a line or two (SimpleRNN's 1 - h_t^2) computes it in
+  ``step_backward`` instead, and gets ``factors=None``.
 - ``step_backward(dstates, cache, factors) -> (dX_t, dR_t, dstates_prev)``: given the gradients arriving at the new
   states, the gradients of the two parts of the pre-activation, and of the previous states (dh_{t-1} included).
 
@@ -55,6 +57,10 @@ class Cell(Layer):
 
     def output_shape(self, input_shape):
         return (self.units,)
+
+    def backward_factors(self, cache):
+        """None: unless a cell says otherwise, its ``step_backward`` computes the whole derivative of its step."""
+        return None
 
     def zero_grads(self):
         """Fresh zero gradients (new arrays: gradients handed out earlier stay as they were)."""

@@ -60,15 +60,10 @@ class LayerNormSimpleRNNCell(Cell):
         h_t = np.tanh(self.params["gamma"] * a_hat + self.params["beta"])
         return [h_t], (a_hat, inv_std, h_t)
 
-    def backward_factors(self, cache):
-        a_hat, inv_std, h_t = cache
-        return (1 - h_t * h_t,)  # tanh'
-
     def step_backward(self, dstates, cache, factors):
         (dh_t,) = dstates
-        (dtanh,) = factors
         a_hat, inv_std, h_t = cache
-        dy = dh_t * dtanh
+        dy = dh_t * (1 - h_t * h_t)
         self.grads["gamma"] += np.sum(dy * a_hat, axis=0)
         self.grads["beta"] += np.sum(dy, axis=0)
         da_hat = dy * self.params["gamma"]

@@ -40,16 +40,12 @@ class SimpleRNNCell(Cell):
     def step(self, X_t, states):
         (h_prev,) = states
         a_t = X_t + np.dot(h_prev, self.params["W_h"])
-        h_t = np.tanh(a_t)
+        h_t = np.tanh(a_t, out=a_t)  # in place: a_t is not needed again
         return [h_t], (h_t,)  # the backward pass needs only h_t
-
-    def backward_factors(self, cache):
-        (h_t,) = cache
-        return (1 - h_t * h_t,)  # tanh'(a_t)
 
     def step_backward(self, dstates, cache, factors):
         (dh_t,) = dstates
-        (dtanh,) = factors
-        da_t = dh_t * dtanh
+        (h_t,) = cache
+        da_t = dh_t * (1 - h_t * h_t)
         dh_prev = np.dot(da_t, self.params["W_h"].T)
         return da_t, da_t, [dh_prev]

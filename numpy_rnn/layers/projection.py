@@ -28,9 +28,11 @@ def project(x, W, b=None, out=None):
     gets it (the textbook's 100-word table against 3,200 positions per batch).
     """
     if is_token_ids(x):
+        # mode="clip": the ids were checked on input (every layer's check_input), and with the default mode "raise"
+        # np.take writes through a temporary copy whenever it is given ``out`` (twice the time here).
         if b is not None and len(W) <= x.size:
-            return np.take(W + b, x, axis=0, out=out)
-        y = np.take(W, x, axis=0, out=out)
+            return np.take(W + b, x, axis=0, out=out, mode="clip")
+        y = np.take(W, x, axis=0, out=out, mode="clip")
     else:
         y = np.matmul(x, W, out=out)
     if b is not None:
@@ -83,13 +85,14 @@ def _scatter_add_rows(ids, dY, V, work=None):
     if N == 0:
         return dW
     if 16 * V <= N:
-        order = np.argsort(ids.astype(np.min_scalar_type(V - 1), copy=False), kind="stable")
+        order = np.argsort(ids.astype(np.min_scalar_type(V - 1), copy=False), kind="stable")  # a permutation of
+        # the positions: mode="clip" below never clips, and spares np.take its temporary copy (see project)
         sorted_ids = ids[order]
         starts = np.empty(N, dtype=bool)  # True where a new id's group starts
         starts[0] = True
         np.not_equal(sorted_ids[1:], sorted_ids[:-1], out=starts[1:])
         first = np.flatnonzero(starts)
-        dW[sorted_ids[first]] = np.add.reduceat(np.take(dY, order, axis=0, out=work), first, axis=0)
+        dW[sorted_ids[first]] = np.add.reduceat(np.take(dY, order, axis=0, out=work, mode="clip"), first, axis=0)
     else:
         flat = ids.astype(np.intp)[:, None] * G + np.arange(G)  # (N, G), in intp: id * G may not fit ids' type
         np.add.at(dW.reshape(-1), flat.reshape(-1), dY.reshape(-1))

@@ -242,6 +242,8 @@ class RNN(Layer):
         The factors do not depend on the gradient, so they are computed for many steps in one call on the stacked
         caches (a few calls per block of steps instead of a few per step), in blocks of at most
         ``FACTOR_BLOCK_BYTES`` per array."""
+        if type(self.cell).backward_factors is Cell.backward_factors:
+            return [None] * len(caches)  # a cell without factors: its step_backward computes everything
         per_step = []
         block = max(1, self.FACTOR_BLOCK_BYTES // max(a.nbytes for a in caches[0]))
         for k in range(0, len(caches), block):
