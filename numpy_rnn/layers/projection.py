@@ -94,6 +94,11 @@ def _scatter_add_rows(ids, dY, V, work=None):
         first = np.flatnonzero(starts)
         dW[sorted_ids[first]] = np.add.reduceat(np.take(dY, order, axis=0, out=work, mode="clip"), first, axis=0)
     else:
-        flat = ids.astype(np.intp)[:, None] * G + np.arange(G)  # (N, G), in intp: id * G may not fit ids' type
-        np.add.at(dW.reshape(-1), flat.reshape(-1), dY.reshape(-1))
+        # In chunks of rows, so that the index array stays small: a temporary of a megabyte made afresh at every
+        # call costs more in page faults than the additions themselves (see Layer._scratch).
+        flat_dW, columns = dW.reshape(-1), np.arange(G)
+        rows = max(1, 8192 // G)  # an index array of 64 KB
+        for start in range(0, N, rows):
+            flat = ids[start:start + rows].astype(np.intp)[:, None] * G + columns  # intp: id * G may not fit ids' type
+            np.add.at(flat_dW, flat.reshape(-1), dY[start:start + rows].reshape(-1))
     return dW

@@ -127,17 +127,19 @@ class RNN(Layer):
         states = self._initial_states(B, initial_state)
 
         x_tm = np.ascontiguousarray(x.swapaxes(0, 1))  # time-major: x_t is a contiguous (B, F) block; ids stay ids
-        # (T, B, G): the input part of every step at once, in a work array kept from call to call (see _stack_steps)
+        # (T, B, G): the input part of every step at once, in a work array kept from call to call
         X = project(x_tm, self.params["W_x"], self.params["b"], out=self._scratch("X", (len(x_tm), B, G)))
-        step, hs, caches = self.cell.step, [states[0]], []
-        for X_t in X:
+        # h_0 ... h_T (T + 1, B, H). With return_sequences it is the output, a new array at every call; otherwise it
+        # never leaves the layer and is a work array kept from call to call (see "the work done for many steps").
+        shape = (len(X) + 1, B, self.units)
+        h = np.empty(shape, dtype=self.dtype) if self.return_sequences else self._scratch("h", shape)
+        h[0] = states[0]
+        step, caches = self.cell.step, []
+        for t, X_t in enumerate(X):
             states, cache = step(X_t, states)
-            hs.append(states[0])
+            h[t + 1] = states[0]
             caches.append(cache)
-        h = np.array(hs) if self.return_sequences else self._stack_steps("h", hs)
 
-        # h: (T + 1, B, H), h_0 ... h_T. With return_sequences it is the output, a new array at every call; otherwise
-        # it never leaves the layer and is a work array kept from call to call (see _stack_steps).
         self.cache = (x_tm, h, caches)
         self.hidden_states = h
         if self.stateful:
@@ -200,22 +202,27 @@ class RNN(Layer):
         # The first step the gradient reaches: step 0, except that with truncation and only the last output used,
         # nothing reaches the steps before the cut.
         start = cut if cut >= 0 and dh_seq is None else 0
-        factors = self._backward_factors(caches[start:])
-
+        # Each step's dX_t and dR_t go into rows of work arrays (n, B, G) as they come, for the weight gradients after
+        # the loop; most cells' dX_t and dR_t are the same array, and then so are dX and dR.
         self.cell.zero_grads()
         step_backward = self.cell.step_backward
-        dX, dR = [None] * (T - start), [None] * (T - start)  # per step, from the first reached one
-        for t in range(T - 1, start - 1, -1):
-            if dh_seq is not None:
-                dstates[0] = dstates[0] + dh_seq[t]
-            dX[t - start], dR[t - start], dstates = step_backward(dstates, caches[t], factors[t - start])
-            if t == cut:  # h_{T-k} is held constant: nothing flows into step T-k from here
-                dstates = [np.zeros_like(d) for d in dstates]
+        dX = self._scratch("dX", (T - start, B, self.cell.gates * H))
+        dR = None
+        for first, last in reversed(self._blocks(caches, start, T)):
+            factors = self._backward_factors(caches[first:last])  # the cell's local derivatives for these steps
+            for t in range(last - 1, first - 1, -1):
+                if dh_seq is not None:
+                    dstates[0] = dstates[0] + dh_seq[t]
+                dX_t, dR_t, dstates = step_backward(dstates, caches[t], factors[t - first])
+                dX[t - start] = dX_t
+                if dR is None:
+                    dR = dX if dR_t is dX_t else self._scratch("dR", dX.shape)
+                if dR is not dX:
+                    dR[t - start] = dR_t
+                if t == cut:  # h_{T-k} is held constant: nothing flows into step T-k from here
+                    dstates = [np.zeros_like(d) for d in dstates]
 
         # The weight gradients of all the reached steps at once (and dx, when wanted).
-        joined = dR[0] is dX[0]  # most cells' dX_t and dR_t are the same array
-        dX = self._stack_steps("dX", dX)
-        dR = dX if joined else self._stack_steps("dR", dR)
         dx_reached = self.cell.backward_projections(x_tm[start:], h[start:T], dX, dR, self.input_grad)
         # The initial state gets a gradient when the loop ran down to step 0.
         self.initial_state_grads = dstates if start == 0 else None
@@ -229,33 +236,31 @@ class RNN(Layer):
         return dx_tm.swapaxes(0, 1)  # (B, T, F), a view of the time-major array
 
     # -- the work done for many steps at once -----------------------------------------------------------------------
-    # Large temporary arrays are costly here: memory the allocator hands back to the system when an array of a few
-    # hundred kilobytes is freed comes back as fresh pages, and touching each page for the first time costs more than
-    # the arithmetic on it (measured on W1's shapes, (100, 32, 32) float32: 0.9 ms of page faults in a 1.8 ms
-    # backward pass). So the arrays that never leave the layer are kept from one call to the next (``_scratch``), and
-    # the cell's backward factors are computed for blocks of steps whose arrays stay small.
+    # Memory is the hidden cost here. A cell makes new (B, ...) arrays at every step; when the memory a batch used is
+    # freed at the top of the allocator's heap, the allocator may give it back to the system, and the next batch
+    # gets it again as fresh pages, each costing a page fault on first touch (measured on W4's shapes: 217,000 page
+    # faults in one epoch, a fifth of its time). So the layer keeps what it can from call to call (``_scratch``: the
+    # input projections, h_0 ... h_T when only h_T leaves the layer, dX and dR), writes each step's results into
+    # those rows as they come instead of collecting arrays, and computes the cell's backward factors one block of
+    # steps at a time, as the backward loop reaches it, in blocks whose arrays stay small.
     FACTOR_BLOCK_BYTES = 32 * 1024
 
-    def _backward_factors(self, caches):
-        """The cell's ``backward_factors`` for every step in ``caches``, as one tuple of (B, ...) arrays per step.
+    def _blocks(self, caches, start, stop):
+        """``(first, last)`` step ranges covering ``start`` ... ``stop - 1``, each small enough that the cell's caches
+        stacked over it take at most ``FACTOR_BLOCK_BYTES`` per array."""
+        widest = max((a.nbytes for a in caches[start]), default=1)
+        size = max(1, self.FACTOR_BLOCK_BYTES // widest)
+        return [(first, min(first + size, stop)) for first in range(start, stop, size)]
 
-        The factors do not depend on the gradient, so they are computed for many steps in one call on the stacked
-        caches (a few calls per block of steps instead of a few per step), in blocks of at most
-        ``FACTOR_BLOCK_BYTES`` per array."""
+    def _backward_factors(self, caches):
+        """The cell's ``backward_factors`` for the steps in ``caches``, as one tuple of (B, ...) arrays per step.
+
+        The factors do not depend on the gradient, so they are computed for all these steps in one call on their
+        caches stacked along time: a few NumPy calls per block of steps instead of a few per step."""
         if type(self.cell).backward_factors is Cell.backward_factors:
             return [None] * len(caches)  # a cell without factors: its step_backward computes everything
-        per_step = []
-        block = max(1, self.FACTOR_BLOCK_BYTES // max(a.nbytes for a in caches[0]))
-        for k in range(0, len(caches), block):
-            stacked = [np.array(field) for field in zip(*caches[k:k + block])]  # each (steps in block, B, ...)
-            per_step += zip(*self.cell.backward_factors(stacked))
-        return per_step
-
-    def _stack_steps(self, name, arrays):
-        """The (B, G) arrays of n steps as one (n, B, G) work array, kept from call to call under ``name``."""
-        out = self._scratch(name, (len(arrays),) + arrays[0].shape)
-        np.concatenate(arrays, out=out.reshape((-1,) + arrays[0].shape[1:]))
-        return out
+        stacked = [np.array(field) for field in zip(*caches)]  # each (steps, B, ...)
+        return list(zip(*self.cell.backward_factors(stacked)))
 
     # -- weights: the cell's, in Keras's and PyTorch's layouts ------------------------------------------------------
     def get_weights(self):
