@@ -132,3 +132,19 @@ def test_rnn_of_a_cell_saves_its_cell_and_rebuilds_it():
     rebuilt = RNN(**config)
     assert isinstance(rebuilt.cell, LayerNormSimpleRNNCell) and rebuilt.cell.epsilon == 0.01
     assert rebuilt.return_sequences
+
+
+def test_a_cell_built_on_its_own_keeps_its_weights_in_a_layer():
+    rng = np.random.default_rng(14)
+    cell = make_cell(LSTMCell, rng, units=4, features=3)
+    weights = cell.get_weights()
+    x = rng.normal(size=(2, 5, 3))
+    states = [np.zeros((2, 4)), np.zeros((2, 4))]
+    for t in range(5):
+        states, _ = cell.forward_step(x[:, t], states)
+    layer = RNN(cell)
+    np.testing.assert_allclose(layer.forward(x), states[0], rtol=1e-13)
+    for before, after in zip(weights, layer.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    with pytest.raises(ValueError, match="built for 3 input features"):
+        RNN(cell).forward(rng.normal(size=(2, 5, 6)))

@@ -55,8 +55,10 @@ class RNN(Layer):
         if not isinstance(cell, Cell):
             raise TypeError(f"cell must be a recurrent cell (e.g. LSTMCell(units)), got {type(cell).__name__}")
         self.cell = cell
+        params, grads = cell.params, cell.grads
         super().__init__(dtype=cell.dtype if dtype is None else dtype,
                          initializer=cell.initializer if initializer is None else initializer, **kwargs)
+        cell.params, cell.grads = params, grads  # Layer.__init__ starts a layer empty: the cell keeps what it has
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.stateful = bool(stateful)
@@ -94,10 +96,15 @@ class RNN(Layer):
         input_dim = check_positive_int(input_dim, "input_dim")
         if self.input_dim is not None and self.input_dim != input_dim:
             raise ValueError(f"{self.name}: input_dim was set to {self.input_dim}, got inputs with {input_dim}")
+        if self.cell.built:  # a cell built (or trained) on its own keeps its weights
+            if self.cell.input_dim != input_dim or self.cell.dtype != self.dtype:
+                raise ValueError(f"{self.name}: its cell was built for {self.cell.input_dim} input features in "
+                                 f"{self.cell.dtype.name}, the layer needs {input_dim} in {self.dtype.name}")
+        else:
+            # The layer's dtype and initializer are the ones that count (a model may have changed its layers' dtype).
+            self.cell.dtype, self.cell.initializer = self.dtype, self.initializer
+            self.cell.build(input_dim, check_random_state(self.random_state) if rng is None else rng)
         self.input_dim = input_dim
-        # The layer's dtype and initializer are the ones that count (a model may have changed its layers' dtype).
-        self.cell.dtype, self.cell.initializer = self.dtype, self.initializer
-        self.cell.build(input_dim, check_random_state(self.random_state) if rng is None else rng)
         self.built = True
 
     def get_config(self):
