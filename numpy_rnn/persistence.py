@@ -44,6 +44,7 @@ from .optimizers import OPTIMIZERS
 FORMAT = "numpy_rnn"
 VERSION = 1
 META_KEY = "__numpy_rnn__"
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive's first local header, or an empty archive
 MAX_BYTES = 4 * 2**30  # what the arrays of a file may unpack to; far above any model this library trains
 
 
@@ -76,7 +77,12 @@ def check_archive(path, error, what):
     ``MAX_BYTES``, judged from the sizes the archive declares, before anything is unpacked."""
     if not os.path.isfile(path):
         raise error(f"{path!r}: no such file")
-    if not zipfile.is_zipfile(path):
+    # np.load decides what a file is from its first bytes, and reads anything that does not start like a zip archive
+    # or an .npy file as a pickle (when pickles are allowed). zipfile looks for the archive's directory at the *end*,
+    # so a pickle with a zip archive appended passes is_zipfile; the signature at offset 0 must be checked too.
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head not in ZIP_SIGNATURES or not zipfile.is_zipfile(path):
         raise error(f"{path!r} is not {what}: not an .npz (zip) archive, or truncated")
     try:
         with zipfile.ZipFile(path) as archive:

@@ -175,3 +175,31 @@ def test_make_reviews_rejects_bad_sizes():
         make_reviews(10, min_length=3)
     with pytest.raises(ValueError, match="n_samples"):
         make_reviews(0)
+
+
+class _CreatesAFileWhenUnpickled:
+    """A pickle that, when loaded, opens (and so creates) a file: the proof that unpickling ran."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return open, (self.marker, "w")
+
+
+def test_a_pickle_with_a_zip_appended_is_refused_before_anything_is_unpickled(tmp_path):
+    # zipfile finds an archive by its directory at the end of the file, np.load decides by the first bytes: a pickle
+    # followed by a real imdb.npz passes the first test and would be unpickled by the second.
+    import pickle
+
+    marker = tmp_path / "unpickled"
+    archive = write_npz(tmp_path / "real.npz", [[1, 2]], [1], [[3]], [0])
+    hostile = tmp_path / "imdb.npz"
+    hostile.write_bytes(pickle.dumps(_CreatesAFileWhenUnpickled(str(marker))) + open(archive, "rb").read())
+    import zipfile
+    assert zipfile.is_zipfile(hostile)  # the trap: the appended archive is found
+    with pytest.raises(DataError, match="not an .npz"):
+        load_imdb_npz(str(hostile), allow_pickle=True)
+    with pytest.raises(DataError, match="not an .npz"):
+        load_imdb(str(hostile), allow_pickle=True)
+    assert not marker.exists()
