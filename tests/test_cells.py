@@ -96,6 +96,27 @@ def test_a_cell_stepped_by_hand_reproduces_its_layer(cls, ids):
         np.testing.assert_allclose(np.stack(dx_steps, axis=1), dx, rtol=1e-11, atol=1e-13)
 
 
+def test_the_layer_norm_step_computes_its_equations():
+    """PyTorch has no layer-normalized RNN to compare with, so the forward step is checked against the equations of
+    its docstring, written out here with Keras's epsilon as a number. (The finite-difference check above proves the
+    backward step is the derivative of whatever the forward step computes, not that the forward step is right.)
+
+    Every weight random, gamma around 1 and beta non-zero, a non-zero previous state, and the default epsilon: a cell
+    used on its own or in RNN(cell) relies on the cell's default, not the LayerNormSimpleRNN layer's."""
+    rng = np.random.default_rng(14)
+    B, F, H = 3, 3, 5
+    cell = make_cell(LayerNormSimpleRNNCell, rng, H, F)
+    x_t, h_prev = rng.normal(size=(B, F)), rng.normal(size=(B, H))
+    p = cell.params
+    a = x_t @ p["W_x"] + p["b"] + h_prev @ p["W_h"]
+    a_hat = (a - a.mean(axis=1, keepdims=True)) / np.sqrt(a.var(axis=1, keepdims=True) + 1e-3)
+    expected = np.tanh(p["gamma"] * a_hat + p["beta"])
+    (h_t,), _ = cell.forward_step(x_t, [h_prev])
+    # an epsilon of 1e-5 instead of 1e-3 changes these outputs by up to 2e-3, far above rtol 1e-12
+    np.testing.assert_allclose(h_t, expected, rtol=1e-12, atol=1e-14)
+    assert cell.epsilon == 1e-3
+
+
 def test_a_broken_cell_step_is_caught_on_its_own():
     # The one-step check is strong enough by itself: here the forget gate's derivative uses c_t instead of c_{t-1}.
     class LSTMCellWithWrongForgetGradient(LSTMCell):

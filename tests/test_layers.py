@@ -146,6 +146,43 @@ def test_stateful_windows_carry_the_state_and_stop_the_gradient(cls):
     np.testing.assert_allclose(layer.forward(x[:, :5]), first, rtol=1e-12)
 
 
+@pytest.mark.parametrize("cls", RECURRENT)
+def test_a_stateful_layer_carries_its_own_copy_of_the_final_states(cls):
+    # What forward returns belongs to the caller: changing it in place must not change the state carried over.
+    rng = np.random.default_rng(8)
+    layer = make_recurrent(cls, rng, 3, 2, stateful=True, return_state=True)
+    x = rng.normal(size=(2, 6, 2))
+    out, *final = layer.forward(x[:, :3])
+    expected = twin_of(layer).forward(x[:, 3:], initial_state=[s.copy() for s in final])
+    out[...] = 0.0  # e.g. a caller reusing the arrays as buffers
+    for s in final:
+        s[...] = 0.0
+    for got, want in zip(layer.forward(x[:, 3:]), [expected[0][:, -1]] + expected[1:]):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("bptt_steps", [None, 4])
+@pytest.mark.parametrize("cls", [LSTM, GRU])  # the cells with backward factors
+def test_backward_factors_in_blocks_of_steps_give_the_one_block_result(cls, bptt_steps):
+    """The layer computes a gated cell's backward factors for a block of steps at a time, each block's arrays at
+    most ``FACTOR_BLOCK_BYTES``. The tests' small shapes fit in one block, so here the blocks are made small: for
+    the LSTM one step each (its (B, 4H) gates alone exceed 3 B H floats); for the GRU, whose cached arrays are
+    (B, H), three steps, the last block shorter (7 steps: 3 + 3 + 1; 4 after a cut: 3 + 1)."""
+    rng = np.random.default_rng(9)
+    B, T, F, H = 2, 7, 3, 3
+    x, g = rng.normal(size=(B, T, F)), rng.normal(size=(B, H))
+    results = []
+    for block_bytes in (RNN.FACTOR_BLOCK_BYTES, 3 * B * H * 8):
+        layer = make_recurrent(cls, np.random.default_rng(10), H, F, bptt_steps=bptt_steps)
+        layer.FACTOR_BLOCK_BYTES = block_bytes
+        layer.forward(x)
+        results.append((layer.backward(g), {name: grad.copy() for name, grad in layer.grads.items()}))
+    (dx_one, grads_one), (dx_blocks, grads_blocks) = results
+    np.testing.assert_allclose(dx_blocks, dx_one, rtol=1e-13, atol=1e-15)
+    for name in grads_one:
+        np.testing.assert_allclose(grads_blocks[name], grads_one[name], rtol=1e-13, atol=1e-15, err_msg=name)
+
+
 @settings(deadline=None)
 @given(units=st.integers(1, 4), features=st.integers(1, 5), lead=st.sampled_from([(3,), (2, 4)]),
        activation=st.sampled_from([None, "sigmoid", "tanh", "softmax", "relu"]), seed=st.integers(0, 2**32 - 1))
