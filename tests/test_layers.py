@@ -46,7 +46,8 @@ def make_recurrent(cls, rng, units, features, **flags):
 def twin_of(layer):
     """A layer with a cell of the same kind that shares ``layer``'s parameter arrays and returns everything it
     computes."""
-    twin = RNN(type(layer.cell)(layer.units), input_dim=layer.input_dim, return_sequences=True, return_state=True)
+    cell = type(layer.cell)(**layer.cell.get_config())  # the same kind of cell, with the same settings (epsilon)
+    twin = RNN(cell, input_dim=layer.input_dim, return_sequences=True, return_state=True)
     twin.build(layer.input_dim)
     twin.params = layer.params
     return twin
