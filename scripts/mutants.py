@@ -235,7 +235,7 @@ MUTANTS = [
     ),
     *in_file(
         "numpy_rnn/cells/simple_rnn.py", CELLS,
-        Mutant("da_t = dh_t * (1 - h_t * h_t)", "da_t = dh_t * (1 - h_t)",
+        Mutant("return (1 - h_t * h_t,)", "return (1 - h_t,)",
                "SimpleRNN: tanh' written as 1 - h_t instead of 1 - h_t^2"),
         Mutant('dh_prev = np.dot(da_t, self.params["W_h"].T)', 'dh_prev = np.dot(da_t, self.params["W_h"])',
                "SimpleRNN: dh_{t-1} = da_t W_h, the textbook's missing transpose (W_h is square: no shape error)"),

@@ -256,10 +256,9 @@ def test_token_ids_and_one_hot_agree_for_every_recurrent_layer():
 # Each broken cell below makes one mistake a learner could make in a cell's backward step; run over time by the RNN
 # layer, the finite-difference check must reject it.
 class SimpleRNNCellWithoutTanhDerivative(SimpleRNNCell):
-    def step_backward(self, dstates, cache, factors):
-        (dh_t,) = dstates
-        da_t = dh_t  # forgot tanh'(a) = 1 - h_t^2
-        return da_t, da_t, [da_t @ self.params["W_h"].T]
+    def backward_factors(self, cache):
+        (h_t,) = cache
+        return (np.ones_like(h_t),)  # forgot tanh'(a) = 1 - h_t^2
 
 
 class SimpleRNNCellWithTheBooksTranspose(SimpleRNNCell):

@@ -12,8 +12,8 @@ and each cell file writes the rest of the step with three methods, in the symbol
 - ``backward_factors(cache) -> factors`` (optional): the parts of the step's derivative that do not depend on the
   gradient arriving from later steps (the gated cells' local derivatives, such as g * i (1 - i)). They are
   elementwise, so the same code works on one step's cache or on the caches of many steps stacked along a leading
-  time axis; a tuple of arrays. A cell whose derivative is a line or two (SimpleRNN's 1 - h_t^2) computes it in
-  ``step_backward`` instead, and gets ``factors=None``.
+  time axis; a tuple of arrays. A cell without them (the layer-normalized RNN) computes its whole derivative in
+  ``step_backward``, and gets ``factors=None``.
 - ``step_backward(dstates, cache, factors) -> (dX_t, dR_t, dstates_prev)``: given the gradients arriving at the new
   states, the gradients of the two parts of the pre-activation, and of the previous states (dh_{t-1} included).
 
