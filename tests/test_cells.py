@@ -169,3 +169,24 @@ def test_a_cell_built_on_its_own_keeps_its_weights_in_a_layer():
         np.testing.assert_array_equal(before, after)
     with pytest.raises(ValueError, match="built for 3 input features"):
         RNN(cell).forward(rng.normal(size=(2, 5, 6)))
+
+
+def test_rnn_of_a_cell_in_a_model_saves_loads_and_resumes_exactly(tmp_path):
+    from numpy_rnn import Dense, Sequential
+
+    rng = np.random.default_rng(15)
+    x = rng.normal(size=(64, 6, 2))
+    y = x.sum(axis=(1, 2))
+    model = Sequential([RNN(GRUCell(4), return_sequences=True, input_shape=(6, 2)),
+                        RNN(LayerNormSimpleRNNCell(3, epsilon=0.01)), Dense(1)], random_state=1)
+    model.compile("adam", "mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    model.save(tmp_path / "model.npz")
+    loaded = Sequential.load(tmp_path / "model.npz")
+    assert isinstance(loaded.layers[1].cell, LayerNormSimpleRNNCell) and loaded.layers[1].cell.epsilon == 0.01
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    model.fit(x, y, epochs=1, verbose=0)
+    loaded.fit(x, y, epochs=1, verbose=0)
+    for ours, theirs in zip(model.layers, loaded.layers):
+        for a, b in zip(ours.get_weights(), theirs.get_weights()):
+            np.testing.assert_array_equal(a, b)
