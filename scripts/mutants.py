@@ -330,8 +330,8 @@ MUTANTS = [
     ),
     *in_file(
         "numpy_rnn/layers/layer_norm_rnn.py", LAYER_NORM_DEFAULTS,
-        Mutant("def __init__(self, units, epsilon=1e-3, **kwargs):",
-               "def __init__(self, units, epsilon=1e-5, **kwargs):",
+        Mutant("def __init__(self, units, epsilon=1e-3, return_sequences=False,",
+               "def __init__(self, units, epsilon=1e-5, return_sequences=False,",
                "LayerNormSimpleRNN: default epsilon 1e-5 (PyTorch's) instead of Keras's 1e-3"),
     ),
     *in_file(

@@ -13,7 +13,18 @@ import numpy as np
 import pytest
 from helpers import randomize
 
-from numpy_rnn import RNN, GRUCell, LayerNormSimpleRNNCell, LSTMCell, SimpleRNNCell, gradcheck
+from numpy_rnn import (
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LayerNormSimpleRNN,
+    LayerNormSimpleRNNCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    gradcheck,
+)
 
 CELLS = [SimpleRNNCell, LSTMCell, GRUCell, LayerNormSimpleRNNCell]
 
@@ -190,3 +201,19 @@ def test_rnn_of_a_cell_in_a_model_saves_loads_and_resumes_exactly(tmp_path):
     for ours, theirs in zip(model.layers, loaded.layers):
         for a, b in zip(ours.get_weights(), theirs.get_weights()):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("layer_class, cell_class", [(SimpleRNN, SimpleRNNCell), (LSTM, LSTMCell), (GRU, GRUCell),
+                                                     (LayerNormSimpleRNN, LayerNormSimpleRNNCell)])
+def test_a_named_layer_s_help_lists_its_arguments_and_shows_its_cell_s_equations(layer_class, cell_class):
+    import inspect
+    import sys
+
+    doc = layer_class.__doc__
+    for argument in ("units", "return_sequences=False", "return_state=False", "stateful=False", "bptt_steps=None",
+                     "Raises ValueError"):
+        assert argument in doc, argument
+    assert sys.modules[cell_class.__module__].__doc__ in doc  # the equations, from their one home
+    assert list(inspect.signature(layer_class).parameters)[:5] == (
+        ["units", "epsilon", "return_sequences", "return_state", "stateful"] if layer_class is LayerNormSimpleRNN
+        else ["units", "return_sequences", "return_state", "stateful", "bptt_steps"])

@@ -4,14 +4,15 @@ The equations, shapes and weights are the cell's (cells/gru.py); the time loop, 
 layer's (layers/recurrent.py). Keras weights: [kernel (F, 3H), recurrent_kernel (H, 3H), bias (2, 3H)].
 """
 from ..cells.gru import GRUCell
-from .recurrent import RNN
+from .recurrent import RNN, layer_doc
 
 
 class GRU(RNN):
-    """``GRU(units, return_sequences=False, return_state=False, stateful=False, bptt_steps=None, ...)``:
-    ``RNN(GRUCell(units), ...)``. See layers/recurrent.py for the arguments."""
+    __doc__ = layer_doc("GRU", GRUCell)
 
     config_keys = RNN.config_keys + ("units",)
 
-    def __init__(self, units, **kwargs):
-        super().__init__(GRUCell(units), **kwargs)
+    def __init__(self, units, return_sequences=False, return_state=False, stateful=False, bptt_steps=None,
+                 **kwargs):
+        super().__init__(GRUCell(units), return_sequences=return_sequences, return_state=return_state,
+                         stateful=stateful, bptt_steps=bptt_steps, **kwargs)

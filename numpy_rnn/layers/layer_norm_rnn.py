@@ -4,16 +4,19 @@ The equations, shapes and weights are the cell's (cells/layer_norm_rnn.py); the 
 the RNN layer's (layers/recurrent.py). Weights: [(F, H), (H, H), bias (H,), gamma (H,), beta (H,)].
 """
 from ..cells.layer_norm_rnn import LayerNormSimpleRNNCell
-from .recurrent import RNN
+from .recurrent import RNN, layer_doc
 
 
 class LayerNormSimpleRNN(RNN):
-    """``LayerNormSimpleRNN(units, epsilon=1e-3, ...)``: ``RNN(LayerNormSimpleRNNCell(units, epsilon), ...)``."""
+    __doc__ = layer_doc("LayerNormSimpleRNN", LayerNormSimpleRNNCell,
+                        [("epsilon=1e-3", "added to the variance in the normalization")])
 
     config_keys = RNN.config_keys + ("units", "epsilon")
 
-    def __init__(self, units, epsilon=1e-3, **kwargs):
-        super().__init__(LayerNormSimpleRNNCell(units, epsilon=epsilon), **kwargs)
+    def __init__(self, units, epsilon=1e-3, return_sequences=False, return_state=False, stateful=False,
+                 bptt_steps=None, **kwargs):
+        super().__init__(LayerNormSimpleRNNCell(units, epsilon=epsilon), return_sequences=return_sequences,
+                         return_state=return_state, stateful=stateful, bptt_steps=bptt_steps, **kwargs)
 
     @property
     def epsilon(self):

@@ -6,14 +6,15 @@ returns [output, h_T, c_T]. Keras weights: [kernel (F, 4H), recurrent_kernel (H,
 bias starting at 1.
 """
 from ..cells.lstm import LSTMCell
-from .recurrent import RNN
+from .recurrent import RNN, layer_doc
 
 
 class LSTM(RNN):
-    """``LSTM(units, return_sequences=False, return_state=False, stateful=False, bptt_steps=None, ...)``:
-    ``RNN(LSTMCell(units), ...)``. See layers/recurrent.py for the arguments."""
+    __doc__ = layer_doc("LSTM", LSTMCell)
 
     config_keys = RNN.config_keys + ("units",)
 
-    def __init__(self, units, **kwargs):
-        super().__init__(LSTMCell(units), **kwargs)
+    def __init__(self, units, return_sequences=False, return_state=False, stateful=False, bptt_steps=None,
+                 **kwargs):
+        super().__init__(LSTMCell(units), return_sequences=return_sequences, return_state=return_state,
+                         stateful=stateful, bptt_steps=bptt_steps, **kwargs)

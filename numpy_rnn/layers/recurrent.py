@@ -33,16 +33,40 @@ from .base import Layer
 from .projection import project
 
 
-class RNN(Layer):
-    """``RNN(cell, return_sequences=False, return_state=False, stateful=False, bptt_steps=None)``: ``cell`` run over
-    the steps of its input. See the module docstring for the shapes and the meaning of each argument.
+LAYER_ARGUMENTS = """Arguments:
+    return_sequences=False  output every h_t, (B, T, H), instead of only h_T, (B, H)
+    return_state=False      also return the final states: [output, h_T] ([output, h_T, c_T] for an LSTM)
+    stateful=False          carry the final states into the next call, as constants (reset_states() forgets them)
+    bptt_steps=None         truncate backpropagation through time to the last k steps (None: full BPTT)
+    input_dim, input_shape  the input's width, or its shape without the batch axis (steps, features) or (steps,)
+    dtype=float64           "float32" or "float64"
+    random_state=None       seed (or np.random.Generator) of the initial weights when the layer builds itself
+    initializer="numpy"     "numpy", or "tensorflow" for TensorFlow's own initializers (needs TensorFlow)
+    name                    the layer's name (default: its class name in snake case)
 
-    ``return_sequences``: output every h_t (B, T, H), or only h_T (B, H). ``return_state``: also return the final
-    states. ``stateful``: carry the final states into the next call (``reset_states()`` forgets them).
-    ``bptt_steps``: truncate backpropagation to the last k steps (None: full BPTT). Also ``input_dim`` /
-    ``input_shape``, ``dtype``, ``random_state``, ``initializer`` ("numpy" or "tensorflow"), ``name``.
-    Raises ValueError/TypeError for invalid arguments and for input of the wrong rank, size or values.
-    """
+Input: (B, T, F) floats, or (B, T) integer token ids read as one-hot rows. ``forward(x, initial_state=None,
+training=False, mask=None)``; ``backward(dout)`` returns dL/dx (None for ids), fills ``grads`` and
+``initial_state_grads``. Weights in Keras's layout: ``get_weights`` / ``set_weights``; PyTorch's: ``to_torch`` /
+``from_torch``. Raises ValueError or TypeError, naming the argument, for invalid arguments and for input of the
+wrong rank, size or values, and leaves the layer as it was."""
+
+
+def layer_doc(name, cell_class, own_arguments=()):
+    """The docstring of a named recurrent layer: its signature, its arguments (its own, then the RNN layer's), and its
+    cell's equations and shapes, read from the cell's file so that they have one home."""
+    import sys
+    own = "".join(f"    {argument:<24}{meaning}\n" for argument, meaning in
+                  (("units", "H, the size of the hidden state"),) + tuple(own_arguments))
+    equations = sys.modules[cell_class.__module__].__doc__
+    return (f"``{name}(units, ...)``: ``RNN({cell_class.__name__}(units), ...)``, the cell run over every step of "
+            f"a sequence.\n\n" + LAYER_ARGUMENTS.replace("Arguments:\n", "Arguments:\n" + own, 1)
+            + f"\n\nThe cell (numpy_rnn/cells/): {equations}")
+
+
+class RNN(Layer):
+    __doc__ = ("``RNN(cell, return_sequences=False, return_state=False, stateful=False, bptt_steps=None, ...)``: "
+               "``cell`` (a SimpleRNNCell, LSTMCell, GRUCell, LayerNormSimpleRNNCell or a Cell of your own) run over "
+               "the steps of its input. See the module docstring for the loop and the shapes.\n\n" + LAYER_ARGUMENTS)
 
     config_keys = Layer.config_keys + ("return_sequences", "return_state", "stateful", "bptt_steps")
 

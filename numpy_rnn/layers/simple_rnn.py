@@ -4,14 +4,15 @@ The equations, shapes and weights are the cell's (cells/simple_rnn.py); the time
 the RNN layer's (layers/recurrent.py). Keras weights: [kernel (F, H), recurrent_kernel (H, H), bias (H,)].
 """
 from ..cells.simple_rnn import SimpleRNNCell
-from .recurrent import RNN
+from .recurrent import RNN, layer_doc
 
 
 class SimpleRNN(RNN):
-    """``SimpleRNN(units, return_sequences=False, return_state=False, stateful=False, bptt_steps=None, ...)``:
-    ``RNN(SimpleRNNCell(units), ...)``. See layers/recurrent.py for the arguments."""
+    __doc__ = layer_doc("SimpleRNN", SimpleRNNCell)
 
     config_keys = RNN.config_keys + ("units",)
 
-    def __init__(self, units, **kwargs):
-        super().__init__(SimpleRNNCell(units), **kwargs)
+    def __init__(self, units, return_sequences=False, return_state=False, stateful=False, bptt_steps=None,
+                 **kwargs):
+        super().__init__(SimpleRNNCell(units), return_sequences=return_sequences, return_state=return_state,
+                         stateful=stateful, bptt_steps=bptt_steps, **kwargs)
