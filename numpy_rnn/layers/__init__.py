@@ -5,10 +5,10 @@ from .embedding import Embedding
 from .gru import GRU
 from .layer_norm_rnn import LayerNormSimpleRNN
 from .lstm import LSTM
-from .recurrent import RNN, Recurrent
+from .recurrent import RNN
 from .simple_rnn import SimpleRNN
 
 # By class name, for rebuilding saved models.
 LAYER_CLASSES = {cls.__name__: cls for cls in (Dense, Embedding, GRU, LayerNormSimpleRNN, LSTM, RNN, SimpleRNN)}
 
-__all__ = ["Layer", "Dense", "Embedding", "GRU", "LayerNormSimpleRNN", "LSTM", "RNN", "Recurrent", "SimpleRNN"]
+__all__ = ["Layer", "Dense", "Embedding", "GRU", "LayerNormSimpleRNN", "LSTM", "RNN", "SimpleRNN"]

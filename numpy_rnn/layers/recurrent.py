@@ -349,7 +349,3 @@ class RNN(Layer):
             if s.dtype.kind not in "fiu" or not np.all(np.isfinite(s)):
                 raise ValueError(f"{self.name}: state {name} must hold finite numbers")
         self.states = [s.astype(self.dtype) for s in states]
-
-
-# The name the time loop had before cells were public.
-Recurrent = RNN
