@@ -31,6 +31,8 @@ def in_file(file, tests, *mutants):
 
 
 LOSSES_AND_OPTIMIZERS = ["tests/test_losses_optimizers.py"]
+FIT_OPTIONS = ["tests/test_fit_options.py"]  # sample and class weights, validation_split, custom losses
+LAYERS_EXTRA = ["tests/test_layers_extra.py"]  # Flatten, Activation, TimeDistributed
 LAYERS = ["tests/test_layers.py"]
 NETWORK = ["tests/test_network.py"]
 # The defaults are tested through what they do, each in its own test of test_defaults.py.
@@ -48,30 +50,66 @@ LAYER_NORM_FORWARD = LAYER_NORM_DEFAULTS + ["tests/test_cells.py::test_the_layer
 MUTANTS = [
     *in_file(
         "numpy_rnn/losses.py", LOSSES_AND_OPTIMIZERS,
-        Mutant("(sigmoid(z) - y) / n", "(sigmoid(z) - y)",
-               "BCE from logits: the gradient of the mean is not divided by the number of elements"),
+        Mutant("return float(np.sum(loss / n)), dloss / n", "return float(np.sum(loss / n)), dloss",
+               "the gradient of the mean is not divided by the number of elements"),
         Mutant("np.log1p(np.exp(-np.abs(z)))", "np.log1p(np.exp(-z))",
                "BCE from logits: log(1 + exp(-|z|)) written with -z, right only for z >= 0"),
-        Mutant("return float(value), (a - y) / (a * (1 - a)) / n", "return float(value), (a - y) / n",
+        Mutant("_weighted_mean(loss, (a - y) / (a * (1 - a)), sample_weight)",
+               "_weighted_mean(loss, a - y, sample_weight)",
                "BCE on probabilities returns the logit gradient a - y instead of dL/da"),
-        Mutant("def binary_crossentropy(y, a, epsilon=1e-7)", "def binary_crossentropy(y, a, epsilon=1e-3)",
+        Mutant("def binary_crossentropy(y, a, sample_weight=None, epsilon=1e-7)",
+               "def binary_crossentropy(y, a, sample_weight=None, epsilon=1e-3)",
                "BCE clips probabilities at 1e-3 instead of Keras's 1e-7",
                tests=[DEFAULTS + "test_binary_crossentropy_clips_probabilities_at_1e_7"]),
-        Mutant("2 * diff / diff.size", "diff / diff.size",
+        Mutant("_weighted_mean(diff * diff, 2 * diff, sample_weight)",
+               "_weighted_mean(diff * diff, diff, sample_weight)",
                "MSE gradient without the 2 from the derivative of the square"),
         Mutant("return np.argmax(y, axis=-1)", "return np.argmin(y, axis=-1)",
                "one-hot targets read with argmin instead of argmax", tests=["tests/test_loss_targets.py"]),
-        Mutant("count = max(float(weights.sum()), 1.0)\n    shifted", "count = float(weights.size)\n    shifted",
-               "softmax cross-entropy: the mean counts the masked (padding) positions too"),
+        Mutant("w = mask * (mask.size / counted)", "w = mask",
+               "mask weights not rescaled: the mean counts the masked (padding) positions too"),
         Mutant("np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))",
                "np.log(np.sum(np.exp(z), axis=-1, keepdims=True))",
                "log-softmax: the row maximum is subtracted outside the log-sum-exp but not inside it"),
         Mutant("axis=-1) - 1, axis=-1)", "axis=-1), axis=-1)",
                "softmax cross-entropy gradient: softmax(z) without subtracting the one-hot target"),
-        Mutant("return float(value), dz * (weights / count)[..., None]", "return float(value), dz / count",
-               "softmax cross-entropy gradient ignores the mask: padding positions get a gradient"),
-        Mutant("(-weights / count / picked)", "(weights / count / picked)",
+        Mutant("return float(np.sum(w_loss * loss / n)), w_dloss * dloss / n",
+               "return float(np.sum(w_loss * loss / n)), dloss / n",
+               "weighted losses: the value is weighted but the gradient is not (masked positions get a gradient)",
+               tests=LOSSES_AND_OPTIMIZERS + FIT_OPTIONS),
+        Mutant("(-1 / picked)", "(1 / picked)",
                "categorical cross-entropy: d(-log a)/da written as +1/a"),
+        Mutant("    w = np.asarray(sample_weight)\n", "    w = np.asarray(sample_weight)\n    n = w.sum()\n",
+               "weighted losses divided by the sum of the weights instead of the number of elements (Keras's "
+               "sum_over_batch_size): zero weights would no longer count in the mean", tests=FIT_OPTIONS),
+        Mutant("w_loss = w.reshape(w.shape + (1,) * (loss.ndim - w.ndim))",
+               "w_loss = w.reshape(w.shape + (1,) * (loss.ndim - w.ndim)) ** 2",
+               "the value weighted by w^2 while the gradient is weighted by w", tests=FIT_OPTIONS),
+        Mutant("table = np.ones(n_classes)", "table = np.zeros(n_classes)",
+               "a class missing from class_weight weighs 0 instead of Keras's 1", tests=FIT_OPTIONS),
+    ),
+    *in_file(
+        "numpy_rnn/model.py", FIT_OPTIONS,
+        Mutant("train, held_out = slice(0, cut), slice(cut, n)",
+               "train, held_out = slice(n - cut, n), slice(0, n - cut)",
+               "validation_split holds out the first samples instead of Keras's last ones"),
+        Mutant("        return sample_weight.reshape(sample_weight.shape + (1,) * (by_class.ndim - sample_weight.ndim)) "
+               "* by_class", "        return by_class",
+               "class_weight replaces sample_weight instead of multiplying it"),
+        Mutant("weights = None if sample_weight is None else sample_weight[part]", "weights = None",
+               "evaluate (and validation) ignore the sample weights"),
+        Mutant("            _try_custom_loss(loss_fn)\n", "",
+               "compile accepts a loss function without trying it: fit fails later, deep inside"),
+        Mutant("return (*_checked_loss_result(self._loss_fn(targets, out, **weights), out, self._loss_fn), False)",
+               "return (*self._loss_fn(targets, out, **weights), False)",
+               "a custom loss's results are not checked on the real batches (only on compile's tiny example)"),
+        Mutant("if validation_data is None and validation_split > 0:", "if validation_split > 0:",
+               "validation_split applied even when validation_data is given (Keras: validation_data overrides it)"),
+    ),
+    *in_file(
+        "numpy_rnn/data/batches.py", FIT_OPTIONS,
+        Mutant("yield x[idx], y[idx], sample_weight[idx]", "yield x[idx], y[idx], sample_weight[np.sort(idx)]",
+               "the weights are cut in the samples' original order, not with the batch's permutation"),
     ),
     *in_file(
         "numpy_rnn/optimizers.py", LOSSES_AND_OPTIMIZERS,
