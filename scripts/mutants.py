@@ -67,7 +67,8 @@ MUTANTS = [
         Mutant("return np.argmax(y, axis=-1)", "return np.argmin(y, axis=-1)",
                "one-hot targets read with argmin instead of argmax", tests=["tests/test_loss_targets.py"]),
         Mutant("w = mask * (mask.size / counted)", "w = mask",
-               "mask weights not rescaled: the mean counts the masked (padding) positions too"),
+               "mask weights not rescaled: the mean counts the masked (padding) positions too",
+               tests=LOSSES_AND_OPTIMIZERS + FIT_OPTIONS),
         Mutant("np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))",
                "np.log(np.sum(np.exp(z), axis=-1, keepdims=True))",
                "log-softmax: the row maximum is subtracted outside the log-sum-exp but not inside it"),
@@ -93,8 +94,8 @@ MUTANTS = [
         Mutant("train, held_out = slice(0, cut), slice(cut, n)",
                "train, held_out = slice(n - cut, n), slice(0, n - cut)",
                "validation_split holds out the first samples instead of Keras's last ones"),
-        Mutant("        return sample_weight.reshape(sample_weight.shape + (1,) * (by_class.ndim - sample_weight.ndim)) "
-               "* by_class", "        return by_class",
+        Mutant("        return sample_weight.reshape(sample_weight.shape + (1,) * (by_class.ndim - "
+               "sample_weight.ndim)) * by_class", "        return by_class",
                "class_weight replaces sample_weight instead of multiplying it"),
         Mutant("weights = None if sample_weight is None else sample_weight[part]", "weights = None",
                "evaluate (and validation) ignore the sample weights"),
@@ -105,6 +106,30 @@ MUTANTS = [
                "a custom loss's results are not checked on the real batches (only on compile's tiny example)"),
         Mutant("if validation_data is None and validation_split > 0:", "if validation_split > 0:",
                "validation_split applied even when validation_data is given (Keras: validation_data overrides it)"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/flatten.py", LAYERS_EXTRA,
+        Mutant("return dout.reshape(shape) if self.input_grad else None",
+               'return dout.reshape(shape, order="F") if self.input_grad else None',
+               "Flatten backward unflattens columns first (Fortran order), not in the order forward flattened"),
+        Mutant("return (None,) if None in shape else (int(np.prod(shape)),)", "return (shape[-1],)",
+               "Flatten's output shape is the last axis only: the Dense after it is built for too few inputs"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/activation.py", LAYERS_EXTRA,
+        Mutant("return self._act_backward(y, dout) if through_activation else dout", "return dout",
+               "Activation backward passes dL/dy through without the activation's derivative"),
+        Mutant("return self._require_cache()[0]", "return self._require_cache()[1]",
+               "Activation's logits are its output y: the fused loss takes a probability for a logit"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/time_distributed.py", LAYERS_EXTRA,
+        Mutant("        self.grads = self.layer.grads  # the inner layer made a new dict\n", "",
+               "TimeDistributed keeps the grads dict of build: the optimizer sees zeros, not the inner layer's new "
+               "gradients"),
+        Mutant("return y_folded.reshape((B, T) + y_folded.shape[1:])",
+               "return y_folded.reshape((T, B) + y_folded.shape[1:]).swapaxes(0, 1)",
+               "TimeDistributed unfolds time-major (row t * B + b) what it folded batch-major (row b * T + t)"),
     ),
     *in_file(
         "numpy_rnn/data/batches.py", FIT_OPTIONS,

@@ -89,7 +89,7 @@ class TimeDistributed(Layer):
         if x.ndim < (2 if ids else 3):
             shape = "(batch, steps) of token ids" if ids else "(batch, steps, ...)"
             raise ValueError(f"{self.name}: {name} must have a time axis, {shape}; got shape {x.shape}")
-        steps = self.layer.check_input(x.reshape((-1,) + x.shape[2:]), name)
+        steps = self.layer.check_input(x.reshape((x.shape[0] * x.shape[1],) + x.shape[2:]), name)
         return steps.reshape(x.shape[:2] + steps.shape[1:])
 
     @property
