@@ -11,6 +11,10 @@ When the last layer is ``Dense(activation="sigmoid")`` with ``binary_crossentrop
 with a categorical cross-entropy, the activation and the loss are computed together from the logit, which is exact
 and cannot overflow (see losses.py); the model still outputs probabilities.
 
+Weights (``fit``'s ``sample_weight`` and ``class_weight``, one per sample or per time step) travel with their samples
+through the minibatches and enter the loss in ``_loss``, the one place where the model computes its loss; a padding
+mask joins them there as one more factor (losses.py, ``mask_weights``).
+
 ``fit`` hands training.py's loop the model's minibatches (data/batches.py) and its one-batch step; the loop runs the
 epochs, the callbacks (callbacks.py) and the guards (guards.py): a NaN or infinite loss or gradient stops training
 with ``TrainingDivergedError`` before the bad update, gradient norms beyond ``gradient_warnings`` are reported, and
@@ -32,7 +36,7 @@ from .data.batches import chunks, count_batches, minibatches
 from .guards import BatchGuard
 from .layers.base import Layer
 from .losses import FUSED_LOSSES, class_weights, get_loss
-from .metrics import get_metric
+from .metrics import METRICS, get_metric
 from .optimizers import get_optimizer
 from .persistence import (
     layer_config,
@@ -70,6 +74,7 @@ class Sequential:
         self.optimizer = None
         self.loss = None
         self.metrics = []
+        self.weighted_metrics = []
         self.history = None
         self.stop_training = False  # a callback sets it to end fit after the current batch or epoch
         for layer in layers or []:
@@ -164,16 +169,20 @@ class Sequential:
             self.build()
 
     # -- compiling ----------------------------------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
-        """Choose the optimizer (name or instance), the loss (name or function) and metric names.
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None):
+        """Choose the optimizer (name or instance), the loss (name or function) and metrics (names or functions).
 
         A loss given as a function must follow losses.py's contract: ``loss(y, output)`` returns ``(value, doutput)``,
         the mean loss as a float and its gradient with respect to ``output`` (an array of ``output``'s shape); to be
         used with sample or class weights it takes ``sample_weight=`` too. It is tried here on a tiny example (``y``
         and ``output`` of shape (2, 1)), and its results are checked again on every batch.
 
-        Raises ValueError for unknown names and TypeError for a loss function that breaks the contract (nothing is
-        changed then). Metrics are computed without the sample weights, as Keras's ``metrics`` are.
+        ``metrics`` are computed without the sample weights, as Keras's are; ``weighted_metrics`` with them (the
+        weighted mean, metrics.py), and are logged under their own names, or ``weighted_<name>`` when a metric of
+        that name is in ``metrics`` too. A metric function used as a weighted metric must take ``sample_weight=``.
+
+        Raises ValueError for unknown names and TypeError for a loss function that breaks the contract or a weighted
+        metric function that takes no weights (nothing is changed then).
         """
         if loss is None:
             raise ValueError("compile needs a loss, e.g. loss='mse' or loss='binary_crossentropy'")
@@ -182,7 +191,15 @@ class Sequential:
         if not isinstance(loss, str):
             _try_custom_loss(loss_fn)
         metric_fns = [(name if isinstance(name, str) else name.__name__, get_metric(name)) for name in metrics or []]
-        self.optimizer, self.loss, self._loss_fn, self.metrics = optimizer, loss, loss_fn, metric_fns
+        plain_names = {name for name, _ in metric_fns}
+        weighted_fns = []
+        for metric in weighted_metrics or []:
+            name, fn = metric if isinstance(metric, str) else metric.__name__, get_metric(metric)
+            if not _takes_sample_weight(fn):
+                raise TypeError(f"weighted_metrics: the metric {name} does not take sample_weight=")
+            weighted_fns.append((f"weighted_{name}" if name in plain_names else name, fn))
+        self.optimizer, self.loss, self._loss_fn = optimizer, loss, loss_fn
+        self.metrics, self.weighted_metrics = metric_fns, weighted_fns
 
     def _require_compiled(self):
         if self.optimizer is None:
@@ -334,7 +351,7 @@ class Sequential:
         guard.before_update(value, self._named("grads"))
         grad_norm = self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
         guard.after_update()
-        return {"loss": value, **self._metric_values(y, out)}, grad_norm
+        return {"loss": value, **self._metric_values(y, out, sample_weight)}, grad_norm
 
     def _training_weights(self, x, y, sample_weight, class_weight, checked=False):
         """The weights of the training loss: ``sample_weight`` (checked here unless ``checked``) times the weights
@@ -401,10 +418,14 @@ class Sequential:
             weights = None if sample_weight is None else sample_weight[part]
             total += self._loss(y[part], out, weights)[0] * len(out)
             outputs.append(out)
-        return {"loss": total / len(x), **self._metric_values(y, np.concatenate(outputs))}
+        return {"loss": total / len(x), **self._metric_values(y, np.concatenate(outputs), sample_weight)}
 
-    def _metric_values(self, y, out):
-        return {name: fn(y, out) for name, fn in self.metrics}
+    def _metric_values(self, y, out, sample_weight=None):
+        """The metrics, unweighted, and the weighted metrics, weighted by ``sample_weight`` (unweighted without)."""
+        values = {name: fn(y, out) for name, fn in self.metrics}
+        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+        values.update({name: fn(y, out, **kwargs) for name, fn in self.weighted_metrics})
+        return values
 
     def predict(self, x, batch_size=32):
         """The model's outputs for ``x``, computed ``batch_size`` samples at a time."""
@@ -492,11 +513,13 @@ class Sequential:
     def _file_description(self):
         if self.optimizer is None:
             compiled = None
-        elif not isinstance(self.loss, str) or not all(isinstance(name, str) for name, _ in self.metrics):
+        elif not isinstance(self.loss, str) or not all(
+                fn in METRICS.values() for _, fn in self.metrics + self.weighted_metrics):
             raise ValueError("only models compiled with named losses and metrics can be saved")
         else:
             compiled = {**optimizer_config(self.optimizer), "loss": self.loss,
-                        "metrics": [name for name, _ in self.metrics]}
+                        "metrics": [name for name, _ in self.metrics],
+                        "weighted_metrics": [_metric_name(name, fn) for name, fn in self.weighted_metrics]}
         return {**self.get_config(), "compile": compiled,
                 "history": None if self.history is None else self.history.get_config()}
 
@@ -504,7 +527,8 @@ class Sequential:
     def _from_file_description(cls, meta):
         model = cls.from_config(meta)
         if meta.get("compile") is not None:
-            model.compile(optimizer_from_config(meta["compile"]), meta["compile"]["loss"], meta["compile"]["metrics"])
+            model.compile(optimizer_from_config(meta["compile"]), meta["compile"]["loss"], meta["compile"]["metrics"],
+                          meta["compile"].get("weighted_metrics"))
         if meta.get("history") is not None:
             model.history = History.from_config(meta["history"])
         return model
@@ -535,6 +559,11 @@ def _split_off_validation(x, y, sample_weight, fraction):
     train, held_out = slice(0, cut), slice(cut, n)
     validation = (x[held_out], y[held_out]) + (() if sample_weight is None else (sample_weight[held_out],))
     return x[train], y[train], None if sample_weight is None else sample_weight[train], validation
+
+
+def _metric_name(log_name, fn):
+    """The name ``fn`` was compiled with, from the name it is logged under (``weighted_`` may have been added)."""
+    return next(name for name in (log_name, log_name[len("weighted_"):]) if METRICS.get(name) is fn)
 
 
 def _name_of(fn):

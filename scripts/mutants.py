@@ -104,6 +104,8 @@ MUTANTS = [
         Mutant("return (*_checked_loss_result(self._loss_fn(targets, out, **weights), out, self._loss_fn), False)",
                "return (*self._loss_fn(targets, out, **weights), False)",
                "a custom loss's results are not checked on the real batches (only on compile's tiny example)"),
+        Mutant('kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}', "kwargs = {}",
+               "weighted_metrics computed without the weights"),
         Mutant("if validation_data is None and validation_split > 0:", "if validation_split > 0:",
                "validation_split applied even when validation_data is given (Keras: validation_data overrides it)"),
     ),
@@ -130,6 +132,13 @@ MUTANTS = [
         Mutant("return y_folded.reshape((B, T) + y_folded.shape[1:])",
                "return y_folded.reshape((T, B) + y_folded.shape[1:]).swapaxes(0, 1)",
                "TimeDistributed unfolds time-major (row t * B + b) what it folded batch-major (row b * T + t)"),
+    ),
+    *in_file(
+        "numpy_rnn/metrics.py", FIT_OPTIONS,
+        Mutant("return float(np.sum(w * values) / total) if total > 0 else 0.0",
+               "return float(np.sum(w * values) / values.size)",
+               "weighted metrics divided by the number of elements, as the losses are, instead of Keras's sum of the "
+               "weights"),
     ),
     *in_file(
         "numpy_rnn/data/batches.py", FIT_OPTIONS,

@@ -414,3 +414,35 @@ def test_weights_need_a_custom_loss_that_takes_them():
         with pytest.raises(TypeError, match=f"{name}: the loss <lambda> does not take sample_weight"):
             model.fit(X, Y, verbose=0, **kwargs)
     assert len(model.history.epoch) == 1
+
+
+# -- weighted metrics -----------------------------------------------------------------------------------------------
+def test_weighted_metrics_are_the_weighted_means_and_metrics_stay_unweighted(tmp_path):
+    rng = np.random.default_rng(15)
+    x, y, w = rng.normal(size=(6, 4, 2)), np.array([1, 0, 0, 0, 1, 1]), np.array([1.0, 0.0, 2.0, 1.0, 0.0, 3.0])
+    model = Sequential([SimpleRNN(3, input_shape=(4, 2)), Dense(1, activation="sigmoid")], random_state=0)
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy", "mse"], weighted_metrics=["accuracy"])
+    p = model.predict(x)[:, 0]
+    correct = (p > 0.5) == (y > 0.5)
+    loss, accuracy, mse, weighted_accuracy = model.evaluate(x, y, sample_weight=w)
+    assert accuracy == np.mean(correct) and mse == pytest.approx(np.mean((p - y) ** 2), rel=1e-14)
+    assert weighted_accuracy == pytest.approx(np.sum(w * correct) / np.sum(w), rel=1e-14)  # Keras: / sum(w)
+    assert accuracy == 0.5 and weighted_accuracy == pytest.approx(5 / 7)  # the initial model predicts 1 1 1 0 0 1
+    history = model.fit(x, y, epochs=1, batch_size=6, sample_weight=w, validation_data=(x, y, w), verbose=0)
+    assert set(history.history) == {"loss", "accuracy", "mse", "weighted_accuracy", "val_loss", "val_accuracy",
+                                    "val_mse", "val_weighted_accuracy"}
+    model.save(tmp_path / "m.npz")
+    assert [name for name, _ in Sequential.load(tmp_path / "m.npz").weighted_metrics] == ["weighted_accuracy"]
+    with pytest.raises(TypeError, match="weighted_metrics: the metric <lambda> does not take sample_weight"):
+        model.compile("adam", "mse", weighted_metrics=[lambda y, out: 0.0])
+
+
+def test_weighted_accuracy_per_step_of_sequences():
+    from numpy_rnn.metrics import accuracy, last_time_step_mse
+    out = np.array([[[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]])  # predicts 0, 1, 0
+    labels = np.array([[0, 0, 0]])
+    assert accuracy(labels, out) == pytest.approx(2 / 3)
+    assert accuracy(labels, out, sample_weight=np.array([[1.0, 3.0, 0.0]])) == 0.25
+    assert accuracy(np.eye(2)[labels], out, sample_weight=np.array([2.0])) == pytest.approx(2 / 3)
+    target = np.zeros((1, 3, 2))
+    assert last_time_step_mse(target, out, sample_weight=np.array([[0.0, 0.0, 2.0]])) == pytest.approx(0.26)
