@@ -362,6 +362,7 @@ def rates_after_each_epoch(plateau, values, monitor="val_loss", learning_rate=1.
     # down at the start of the epoch's check, so cooldown=1 skips none).
     (dict(patience=2, cooldown=2), [1.0] * 9, [1, 1, .5, .5, .5, .25, .25, .25, .125]),
     (dict(patience=2, cooldown=1), [1.0] * 5, [1, 1, .5, .5, .25]),
+    (dict(patience=1, cooldown=2), [1.0] * 6, [1, .5, .5, .25, .25, .125]),  # no reduction inside the cooldown
     # min_lr: the rate stops there.
     (dict(patience=2, min_lr=0.2), [1.0] * 9, [1, 1, .5, .5, .25, .25, .2, .2, .2]),
     (dict(patience=1, min_lr=0.3, factor=0.1), [1.0] * 3, [1, .3, .3]),
