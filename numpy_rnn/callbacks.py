@@ -43,10 +43,11 @@ Order. The loop calls, at every hook: the model's History first, then your callb
 checkpoint of ``fit(checkpoint=...)``. (Keras calls its History last.) History comes first so that a callback which
 saves the model saves the epoch in its history: a file saved at the end of epoch N holds N + 1 epochs. History still
 records what Keras's does, because the only key a callback here adds to the logs, ``learning_rate``, is written at
-``on_epoch_begin``, before any ``on_epoch_end`` runs. Your callbacks keep the order you give, as in Keras: a
-``ModelCheckpoint`` placed after ``ReduceLROnPlateau`` saves the rate it has just reduced, one placed before it saves
-the rate before that; ``EarlyStopping(restore_best_weights=True)`` puts the best weights back in its
-``on_train_end``, so callbacks after it see them there. The checkpoint of ``fit(checkpoint=...)``, last, saves each
+``on_epoch_begin``, before any ``on_epoch_end`` runs. (A key your own callback adds to the logs at ``on_epoch_end``
+reaches the callbacks after it, but not the history, which has the epoch already.) Your callbacks keep the order you
+give, as in Keras: a ``ModelCheckpoint`` placed after ``ReduceLROnPlateau`` saves the rate it has just reduced, one
+placed before it saves the rate before that; ``EarlyStopping(restore_best_weights=True)`` puts the best weights back in
+its ``on_train_end``, so callbacks after it see them there. The checkpoint of ``fit(checkpoint=...)``, last, saves each
 epoch after every change your callbacks made.
 """
 import csv
