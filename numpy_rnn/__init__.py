@@ -2,7 +2,16 @@
 # layers before cells: a cell is built on the layers' base class, and the named layers on the cells.
 from .layers import GRU, LSTM, RNN, Dense, Embedding, LayerNormSimpleRNN, SimpleRNN  # isort: skip
 from .cells import GRUCell, LayerNormSimpleRNNCell, LSTMCell, SimpleRNNCell  # isort: skip
-from .callbacks import Callback, History, ModelCheckpoint
+from .callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    History,
+    LambdaCallback,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ReduceLROnPlateau,
+)
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .model import Sequential
 from .network import NotFittedError, RecurrentNetwork
@@ -10,7 +19,8 @@ from .optimizers import SGD, Adagrad, Adam, RMSprop
 
 __version__ = "0.1.0"
 
-__all__ = ["RecurrentNetwork", "NotFittedError", "Sequential", "Callback", "History", "ModelCheckpoint", "Embedding",
+__all__ = ["RecurrentNetwork", "NotFittedError", "Sequential", "Callback", "History", "ModelCheckpoint",
+           "EarlyStopping", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "LambdaCallback", "Embedding",
            "SimpleRNN", "LSTM", "GRU", "LayerNormSimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
            "LayerNormSimpleRNNCell", "Dense", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck", "numerical_gradient",
            "relative_error"]

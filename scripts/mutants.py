@@ -44,6 +44,7 @@ GRID = ["tests/test_gradient_grid.py"]  # every way of running a recurrent layer
 TORCH = ["tests/test_torch_parity.py::test_recurrent_layers_match_pytorch"]  # outputs and gradients against autograd
 LAYER_NORM_DEFAULTS = [DEFAULTS + "test_layer_norm_rnn_epsilon_gamma_and_beta"]
 LAYER_NORM_FORWARD = LAYER_NORM_DEFAULTS + ["tests/test_cells.py::test_the_layer_norm_step_computes_its_equations"]
+CALLBACKS = ["tests/test_callbacks.py"]  # pinned epochs for every counting rule; weights, rates and files checked
 
 MUTANTS = [
     *in_file(
@@ -193,6 +194,65 @@ MUTANTS = [
                "the report passes when any one parameter passes"),
         Mutant("        flat[i] = original\n        # Differences", "        # Differences",
                "the nudged entry is not restored after its differences"),
+    ),
+    *in_file(
+        "numpy_rnn/callbacks.py", CALLBACKS,
+        Mutant("if self.wait >= self.patience and epoch > 0:", "if self.wait > self.patience and epoch > 0:",
+               "EarlyStopping: patience off by one, one epoch too many without improvement before stopping"),
+        Mutant("return current < best - min_delta", "return current < best + min_delta",
+               "min_delta with the wrong sign (mode min): a value worse by less than min_delta counts as better"),
+        Mutant("return current > best + min_delta", "return current > best - min_delta",
+               "min_delta with the wrong sign (mode max): a value worse by less than min_delta counts as better"),
+        Mutant('mode = "max" if "acc" in monitor else "min"', 'mode = "min" if "acc" in monitor else "max"',
+               'mode "auto" inverted: accuracies minimized, losses maximized'),
+        Mutant('self.min_delta = abs(_check_number(min_delta, "min_delta"))',
+               'self.min_delta = _check_number(min_delta, "min_delta")',
+               "EarlyStopping keeps min_delta's sign: a negative one makes a worse value an improvement"),
+        Mutant("            if self.baseline is None or improved(current, self.baseline, self.mode, self.min_delta):\n"
+               "                self.wait = 0", "            self.wait = 0",
+               "EarlyStopping ignores the baseline: every improvement restarts the count"),
+        Mutant("if current is None or epoch < self.start_from_epoch:",
+               "if current is None or epoch <= self.start_from_epoch:",
+               "start_from_epoch off by one: the epoch it names is not judged either"),
+        Mutant("{name: value.copy() for name, value in layer.params.items()}", "dict(layer.params)",
+               "the best weights kept by reference: they go on changing, so the last epoch's are 'restored'"),
+        Mutant("layer.params[name][...] = value", "layer.params[name] = value",
+               "restored weights put in as new arrays: the optimizer and the book's w1h... keep the old ones"),
+        Mutant("if self.restore_best_weights and self.best_weights is not None:",
+               "if self.restore_best_weights and self.best_weights is not None and self.stopped_epoch > 0:",
+               "best weights restored only when training stopped early (Keras 2), not at its end (Keras 3)"),
+        Mutant("                self.best = current\n        elif self.verbose:", "        elif self.verbose:",
+               "ModelCheckpoint(save_best_only) never records its best: every epoch is saved"),
+        Mutant('"epoch": epoch + 1', '"epoch": epoch',
+               "the checkpoint file name counts epochs from 0 (Keras's {epoch} counts from 1)"),
+        Mutant('logs["learning_rate"] = new', 'logs["learning_rate"] = lr',
+               "LearningRateScheduler logs the previous epoch's rate, not the one this epoch trains with"),
+        Mutant("if not (math.isfinite(value) and value > 0):", "if not math.isfinite(value):",
+               "a schedule's rate of zero or below accepted: training would stand still or climb the loss"),
+        Mutant("        elif not self.in_cooldown():\n            self.wait += 1",
+               "        else:\n            self.wait += 1",
+               "ReduceLROnPlateau counts the cooldown's epochs towards the next reduction"),
+        Mutant("if self.wait >= self.patience and lr > self.min_lr:",
+               "if self.wait > self.patience and lr > self.min_lr:",
+               "ReduceLROnPlateau: patience off by one"),
+        Mutant("max(lr * self.factor, self.min_lr)", "lr * self.factor",
+               "ReduceLROnPlateau ignores min_lr: the rate falls below it"),
+        Mutant("                self.write_header = False\n", "",
+               "CSVLogger writes its header again above every row"),
+        Mutant("self.write_header = not os.path.isfile(self.filename) or os.path.getsize(self.filename) == 0",
+               "self.write_header = True",
+               "CSVLogger(append=True) writes a second header into a file that has one"),
+        Mutant("self.history.setdefault(name, [math.nan] * len(self.epoch)).append(value)",
+               "self.history.setdefault(name, []).append(value)",
+               "History: a metric first logged in a later fit gets a shorter list, and the saved model cannot load"),
+        Mutant("        for name, values in self.history.items():\n            if name not in logs:\n"
+               "                values.append(math.nan)\n", "",
+               "History: an epoch that does not log a metric leaves its list one value short"),
+    ),
+    *in_file(
+        "numpy_rnn/training.py", CALLBACKS,
+        Mutant("                epoch_logs.update(begin_logs)\n", "",
+               "what callbacks write at on_epoch_begin (learning_rate) never reaches the epoch's logs"),
     ),
     *in_file(
         "numpy_rnn/network.py", NETWORK,
