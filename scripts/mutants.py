@@ -43,6 +43,8 @@ CELLS = ["tests/test_cells.py"]  # one step against finite differences; a cell s
 GRID = ["tests/test_gradient_grid.py"]  # every way of running a recurrent layer against finite differences
 TORCH = ["tests/test_torch_parity.py::test_recurrent_layers_match_pytorch"]  # outputs and gradients against autograd
 LAYER_NORM_DEFAULTS = [DEFAULTS + "test_layer_norm_rnn_epsilon_gamma_and_beta"]
+MASKS = ["tests/test_masking.py"]
+BIDIRECTIONAL = ["tests/test_bidirectional.py"]
 LAYER_NORM_FORWARD = LAYER_NORM_DEFAULTS + ["tests/test_cells.py::test_the_layer_norm_step_computes_its_equations"]
 CALLBACKS = ["tests/test_callbacks.py"]  # pinned epochs for every counting rule; weights, rates and files checked
 
@@ -418,7 +420,7 @@ MUTANTS = [
                "the input gradient of the reached steps written at the start, the zeros at the end"),
         Mutant("x_tm[start:], h[start:T], dX, dR", "x_tm[start:], h[start + 1:T + 1], dX, dR",
                "dW_h from h_t instead of h_{t-1}: the hidden states read one step late"),
-        Mutant("factors[t - first])", "factors[t - start])",
+        Mutant("factors_t = factors[t - first]", "factors_t = factors[t - start]",
                "a block's factors indexed from the first reached step instead of the block's first: misaligned",
                tests=["tests/test_layers.py::test_backward_factors_in_blocks_of_steps_give_the_one_block_result"]),
         Mutant("FACTOR_BLOCK_BYTES = 32 * 1024", "FACTOR_BLOCK_BYTES = 1",
@@ -439,5 +441,38 @@ MUTANTS = [
                tests=["tests/test_layers.py::test_backward_factors_in_blocks_of_steps_give_the_one_block_result"]),
         Mutant("return self.cell.to_torch(arrays)", "return self.cell.to_torch()",
                "RNN.to_torch ignores the arrays it is given: the gradients come out as the parameters", tests=TORCH),
+    ),
+    # Masks and reading backwards: the padded steps' pass-through, the output rule, the reversal.
+    *in_file(
+        "numpy_rnn/layers/recurrent.py", MASKS,
+        Mutant("dstates = [dp + np.where(keep[t], 0, d) for dp, d in zip(dprev, dstates)]",
+               "dstates = dprev",
+               "a padded step's state gradient dropped instead of passed on to the step before"),
+        Mutant("step_backward([d * keep[t] for d in dstates], caches[t], factors_t)",
+               "step_backward(dstates, caches[t], factors_t)",
+               "the cell's step differentiated at padded steps too, whose result the forward pass threw away"),
+        Mutant("new_states = [np.where(keep[t], new, old) for new, old in zip(new_states, states)]",
+               "new_states = [np.where(keep[t], new, 0) for new in new_states]",
+               "a padded step resets the states to zero instead of leaving them as they were"),
+        Mutant("                    dh_seq = dh_seq * seen\n", "",
+               "the gradient of the zero outputs before a sequence's first real step sent into the states"),
+        Mutant("(dout if seen is None else dout * seen[-1])", "dout",
+               "the last output's gradient sent into the state of a sequence that is all padding"),
+        Mutant("            dx_tm = dx_tm[::-1]\n", "",
+               "go_backwards: the input gradient left in reading order instead of the input's"),
+        Mutant("return mask.astype(bool).T[:, :, None]", "return mask.astype(bool)[:, :, None]",
+               "the (B, T) mask used as if it were time-major (T, B)"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/bidirectional.py", BIDIRECTIONAL,
+        Mutant("y_b = y_b[:, ::-1]  # the backward layer's outputs", "y_b = y_b  # the backward layer's outputs",
+               "the backward direction's outputs left last step first, misaligned with the forward ones"),
+        Mutant("return dy * y_b, dy * y_f", "return dy * y_f, dy * y_b",
+               "merge_mode='mul': each direction's gradient multiplied by its own output instead of the other's"),
+        Mutant("return dy / 2, dy / 2", "return dy, dy", "merge_mode='ave': the gradient not halved"),
+        Mutant("return grads[0] + grads[1]", "return grads[0]",
+               "the input gradient of the backward direction forgotten"),
+        Mutant("dy_b = dy_b[:, ::-1]  # in the backward", "dy_b = dy_b  # in the backward",
+               "the backward direction's output gradient not put back in its own (reversed) order"),
     ),
 ]

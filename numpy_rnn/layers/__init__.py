@@ -1,14 +1,17 @@
 """Layers: one file each, equations and shapes in the docstring, forward then backward."""
 from .base import Layer
+from .bidirectional import Bidirectional
 from .dense import Dense
 from .embedding import Embedding
 from .gru import GRU
 from .layer_norm_rnn import LayerNormSimpleRNN
 from .lstm import LSTM
+from .masking import Masking
 from .recurrent import RNN
 from .simple_rnn import SimpleRNN
 
 # By class name, for rebuilding saved models.
-LAYER_CLASSES = {cls.__name__: cls for cls in (Dense, Embedding, GRU, LayerNormSimpleRNN, LSTM, RNN, SimpleRNN)}
+LAYER_CLASSES = {cls.__name__: cls for cls in (Bidirectional, Dense, Embedding, GRU, LayerNormSimpleRNN, LSTM, Masking, RNN,
+                                                  SimpleRNN)}
 
-__all__ = ["Layer", "Dense", "Embedding", "GRU", "LayerNormSimpleRNN", "LSTM", "RNN", "SimpleRNN"]
+__all__ = ["Layer", "Bidirectional", "Masking", "Dense", "Embedding", "GRU", "LayerNormSimpleRNN", "LSTM", "RNN", "SimpleRNN"]
