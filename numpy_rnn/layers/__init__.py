@@ -1,6 +1,7 @@
 """Layers: one file each, equations and shapes in the docstring, forward then backward."""
 from .base import Layer
 from .dense import Dense
+from .dropout import Dropout
 from .embedding import Embedding
 from .gru import GRU
 from .layer_norm_rnn import LayerNormSimpleRNN
@@ -9,6 +10,7 @@ from .recurrent import RNN
 from .simple_rnn import SimpleRNN
 
 # By class name, for rebuilding saved models.
-LAYER_CLASSES = {cls.__name__: cls for cls in (Dense, Embedding, GRU, LayerNormSimpleRNN, LSTM, RNN, SimpleRNN)}
+LAYER_CLASSES = {cls.__name__: cls for cls in (Dense, Dropout, Embedding, GRU, LayerNormSimpleRNN, LSTM, RNN,
+                                               SimpleRNN)}
 
-__all__ = ["Layer", "Dense", "Embedding", "GRU", "LayerNormSimpleRNN", "LSTM", "RNN", "SimpleRNN"]
+__all__ = ["Layer", "Dense", "Dropout", "Embedding", "GRU", "LayerNormSimpleRNN", "LSTM", "RNN", "SimpleRNN"]
