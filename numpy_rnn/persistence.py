@@ -274,6 +274,7 @@ def load_model(cls, path):
         raise ModelFileError(f"{path!r} does not fit its configuration: {error}") from None
     for name, value in params.items():
         value[...] = arrays[name]
+    restored = restore_generator(config_value(meta, path, "rng"), path)
     # Into the model's own generator, the one its layers were built with and draw their dropout masks from.
-    model._rng.bit_generator.state = restore_generator(config_value(meta, path, "rng"), path).bit_generator.state
+    model._rng.bit_generator.state = restored.bit_generator.state
     return model

@@ -10,6 +10,9 @@ section at the end: each line of a cell's backward step and backward factors, th
 comparisons with PyTorch and with outputs computed by hand), the default initializations, the weight gradients of the
 two projections, and the time loop (truncation, sequence gradients, initial and carried states, the block-wise backward
 factors).
+
+Dropout has the last section: the mask's formula, where the masks act in training and not in prediction, each mask's
+backward path, one mask per sequence, and the model's generator after a load.
 """
 from dataclasses import dataclass, replace
 from typing import Optional, Tuple
@@ -44,6 +47,7 @@ GRID = ["tests/test_gradient_grid.py"]  # every way of running a recurrent layer
 TORCH = ["tests/test_torch_parity.py::test_recurrent_layers_match_pytorch"]  # outputs and gradients against autograd
 LAYER_NORM_DEFAULTS = [DEFAULTS + "test_layer_norm_rnn_epsilon_gamma_and_beta"]
 LAYER_NORM_FORWARD = LAYER_NORM_DEFAULTS + ["tests/test_cells.py::test_the_layer_norm_step_computes_its_equations"]
+DROPOUT = ["tests/test_dropout.py"]  # the masks held fixed in gradient checks; what the masks are; save, load, resume
 
 MUTANTS = [
     *in_file(
@@ -380,5 +384,70 @@ MUTANTS = [
                tests=["tests/test_layers.py::test_backward_factors_in_blocks_of_steps_give_the_one_block_result"]),
         Mutant("return self.cell.to_torch(arrays)", "return self.cell.to_torch()",
                "RNN.to_torch ignores the arrays it is given: the gradients come out as the parameters", tests=TORCH),
+    ),
+    # -- dropout: the Dropout layer, the recurrent layers' two masks, and the model's generator ----------------------
+    *in_file(
+        "numpy_rnn/layers/dropout.py", DROPOUT,
+        Mutant("return keep.astype(dtype) / dtype.type(1 - rate)", "return keep.astype(dtype) * dtype.type(1 - rate)",
+               "dropout scales the kept values by 1 - rate instead of 1 / (1 - rate)"),
+        Mutant("keep = rng.random(shape) >= rate", "keep = rng.random(shape) < rate",
+               "dropout keeps a fraction rate of the values instead of 1 - rate"),
+        Mutant("if not training or self.rate == 0:", "if self.rate == 0:",
+               "the Dropout layer drops at predict time too"),
+        Mutant("return dout if m is None else dout * m", "return dout",
+               "the Dropout layer's backward pass ignores its mask"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/recurrent.py", DROPOUT,
+        Mutant("        if not training:\n            return None, None\n", "",
+               "the recurrent layers drop at predict time too"),
+        Mutant("            states, cache = step(X_t, states)",
+               "            states, cache = step(X_t, states) if m_h is None else self.cell.step(X_t, states, m_h=\n"
+               "                dropout_mask(self.rng, m_h.shape, self.recurrent_dropout, self.dtype))",
+               "a new recurrent mask at every step instead of one per sequence (Gal and Ghahramani's point)"),
+        Mutant("h_prev = h[start:T] if m_h is None else h[start:T] * m_h", "h_prev = h[start:T]",
+               "dW_h from the undropped h_{t-1}, though W_h saw h_{t-1} * m_h"),
+        Mutant("            dx_reached *= m_x\n", "",
+               "the input gradient does not go back through the input mask"),
+        Mutant("            X *= x_scale\n            X += self.params[\"b\"]",
+               "            X += self.params[\"b\"]\n            X *= x_scale",
+               "token ids under input dropout: the bias scaled by the mask along with the gathered row"),
+        Mutant("m_x = dropout_mask(self.rng, (B, self.input_dim), self.dropout,",
+               "m_x = dropout_mask(self.rng, (B, self.input_dim), self.recurrent_dropout,",
+               "the input mask drawn with the recurrent rate"),
+    ),
+    *in_file(
+        "numpy_rnn/cells/base.py", DROPOUT,
+        Mutant("dX_x = dX if x_scale is None else dX * x_scale", "dX_x = dX",
+               "token ids under input dropout: dW_x[id] not scaled by m_x[b, id], as the gathered row was"),
+        Mutant('self.grads["b"] += bias_gradient(dX)', 'self.grads["b"] += bias_gradient(dX_x)',
+               "token ids under input dropout: the bias gradient scaled by the input mask (the bias was not)"),
+    ),
+    *in_file(
+        "numpy_rnn/cells/simple_rnn.py", DROPOUT,
+        Mutant("        if m_h is not None:\n            dh_prev *= m_h\n", "",
+               "SimpleRNN: the recurrent mask not applied on the backward path dh_{t-1}"),
+    ),
+    *in_file(
+        "numpy_rnn/cells/lstm.py", DROPOUT,
+        Mutant("        if m_h is not None:\n            dh_prev *= m_h\n", "",
+               "LSTM: the recurrent mask not applied on the backward path dh_{t-1}"),
+    ),
+    *in_file(
+        "numpy_rnn/cells/gru.py", DROPOUT,
+        Mutant("        if m_h is not None:\n            dh_R *= m_h\n", "",
+               "GRU: the recurrent mask not applied on the backward path through R_t"),
+        Mutant("h_t = z * h_prev + (1 - z) * n", "h_t = z * h_seen + (1 - z) * n",
+               "GRU: the interpolation mixes in the dropped h_{t-1} (Keras keeps the undropped one)"),
+    ),
+    *in_file(
+        "numpy_rnn/cells/layer_norm_rnn.py", DROPOUT,
+        Mutant("        if m_h is not None:\n            dh_prev *= m_h\n", "",
+               "layer norm: the recurrent mask not applied on the backward path dh_{t-1}"),
+    ),
+    *in_file(
+        "numpy_rnn/persistence.py", DROPOUT,
+        Mutant("model._rng.bit_generator.state = restored.bit_generator.state", "model._rng = restored",
+               "a loaded model gets a new generator: its layers still draw their masks from the placeholder one"),
     ),
 ]
