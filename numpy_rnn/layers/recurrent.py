@@ -187,7 +187,7 @@ class RNN(Layer):
         X, x_scale = self._scratch("X", (len(x_tm), B, G)), None
         if m_x is None:
             X = project(x_tm, self.params["W_x"], self.params["b"], out=X)
-        else:
+        else:  # x_tm becomes what W_x saw, x * m_x (ids stay ids; x_scale holds m_x[b, id])
             x_tm, X, x_scale = self._project_dropped(x_tm, m_x, X)
         # h_0 ... h_T (T + 1, B, H). With return_sequences it is the output, a new array at every call; otherwise it
         # never leaves the layer and is a work array kept from call to call (see "the work done for many steps").
@@ -371,7 +371,8 @@ class RNN(Layer):
     # -- model contract (training/persistence) ----------------------------------------------------------------------
     # What a model asks of a layer (layers/base.py has the defaults), kept in this one block so that it moves with
     # the layer. ``reset_states`` above, and ``training`` and ``mask`` in ``forward``, belong to the same contract:
-    # nothing differs between training and predicting here, and no mask is produced yet (a mask given is not used).
+    # ``training`` switches the dropout masks on (the module docstring), and no mask is produced yet (a mask given is
+    # not used).
     needs_sequences = True  # input (batch, steps, features), or token ids (batch, steps)
 
     def output_kind(self, input_kind):
