@@ -10,6 +10,9 @@ section at the end: each line of a cell's backward step and backward factors, th
 comparisons with PyTorch and with outputs computed by hand), the default initializations, the weight gradients of the
 two projections, and the time loop (truncation, sequence gradients, initial and carried states, the block-wise backward
 factors).
+
+Dropout has the last section: the mask's formula, where the masks act in training and not in prediction, each mask's
+backward path, one mask per sequence, and the model's generator after a load.
 """
 from dataclasses import dataclass, replace
 from typing import Optional, Tuple
@@ -47,6 +50,7 @@ MASKS = ["tests/test_masking.py"]
 BIDIRECTIONAL = ["tests/test_bidirectional.py"]
 LAYER_NORM_FORWARD = LAYER_NORM_DEFAULTS + ["tests/test_cells.py::test_the_layer_norm_step_computes_its_equations"]
 CALLBACKS = ["tests/test_callbacks.py"]  # pinned epochs for every counting rule; weights, rates and files checked
+DROPOUT = ["tests/test_dropout.py"]  # the masks held fixed in gradient checks; what the masks are; save, load, resume
 
 MUTANTS = [
     *in_file(
@@ -173,11 +177,12 @@ MUTANTS = [
     ),
     *in_file(
         "numpy_rnn/activations.py", LAYERS,
-        Mutant("lambda a, da: da * a * (1 - a)", "lambda a, da: da * (1 - a)",
+        Mutant("return a * (1 - a)", "return 1 - a",
                "sigmoid derivative written as 1 - a instead of a (1 - a)"),
-        Mutant("lambda a, da: da * (1 - a * a)", "lambda a, da: da * (1 - a)",
-               "tanh derivative written as 1 - a instead of 1 - a^2"),
-        Mutant("da * (a > 0)", "da * (a >= 0)",
+        Mutant("return 1 - a * a", "return 1 - a",
+               "tanh derivative written as 1 - a instead of 1 - a^2 (Dense's and the SimpleRNN cell's)",
+               tests=LAYERS + CELLS),
+        Mutant("(a > 0).astype(a.dtype)", "(a >= 0).astype(a.dtype)",
                "ReLU derivative 1 at the zero outputs too, so negative inputs pass their gradient"),
         Mutant("return a * (da - np.sum(da * a, axis=-1, keepdims=True))", "return a * (1 - a) * da",
                "softmax backward with only the diagonal of its Jacobian (the sigmoid formula)"),
@@ -297,8 +302,9 @@ MUTANTS = [
     ),
     *in_file(
         "numpy_rnn/cells/simple_rnn.py", CELLS,
-        Mutant("return (1 - h_t * h_t,)", "return (1 - h_t,)",
-               "SimpleRNN: tanh' written as 1 - h_t instead of 1 - h_t^2"),
+        Mutant("return (self._derivative(h_t),)", "return (1 - h_t * h_t,)",
+               "SimpleRNN: tanh' = 1 - h_t^2 whatever the activation (relu and linear get tanh's derivative)",
+               tests=["tests/test_dropout.py"]),
         Mutant('dh_prev = np.dot(da_t, self.params["W_h"].T)', 'dh_prev = np.dot(da_t, self.params["W_h"])',
                "SimpleRNN: dh_{t-1} = da_t W_h, the textbook's missing transpose (W_h is square: no shape error)"),
         Mutant('a_t = X_t + np.dot(h_prev, self.params["W_h"])', 'a_t = X_t + np.dot(h_prev, self.params["W_h"].T)',
@@ -333,8 +339,8 @@ MUTANTS = [
         Mutant("h_t = z * h_prev + (1 - z) * n", "h_t = (1 - z) * h_prev + z * n",
                "GRU forward: z and 1 - z swapped (the convention of Cho et al., not Keras's or PyTorch's)",
                tests=TORCH),
-        Mutant('R_t = np.dot(h_prev, self.params["W_h"]) + self.params["b_h"]',
-               'R_t = np.dot(h_prev, self.params["W_h"])',
+        Mutant('R_t = np.dot(h_seen, self.params["W_h"]) + self.params["b_h"]',
+               'R_t = np.dot(h_seen, self.params["W_h"])',
                "GRU forward: the recurrent bias b_h left out of R_t", tests=TORCH),
         Mutant("dh_da_z = (h_prev - n) * z * (1 - z)", "dh_da_z = (n - h_prev) * z * (1 - z)",
                "GRU: dh_t/dz written as n - h_{t-1}, the sign of the other convention"),
@@ -342,8 +348,7 @@ MUTANTS = [
                "GRU: dh_t/da_n without the factor 1 - z"),
         Mutant("da_n_da_r = R_n * r * (1 - r)", "da_n_da_r = r * (1 - r)",
                "GRU: da_n/da_r without R_n (r multiplies R_n in a_n)"),
-        Mutant('dh_prev = dh_t * z + np.dot(dR_t, self.params["W_h"].T)',
-               'dh_prev = np.dot(dR_t, self.params["W_h"].T)',
+        Mutant("dh_prev = dh_t * z + dh_R", "dh_prev = dh_R",
                "GRU: dh_{t-1} forgets the direct path dh_t * z of h_t = z h_{t-1} + ..."),
         Mutant("dR_t = np.concatenate([da_z, da_r, da_n * r], axis=1)", "dR_t = dX_t",
                "GRU: dR_t = dX_t, as in the other cells (the reset gate multiplies R_n, not X_n)"),
@@ -392,8 +397,8 @@ MUTANTS = [
     ),
     *in_file(
         "numpy_rnn/layers/layer_norm_rnn.py", LAYER_NORM_DEFAULTS,
-        Mutant("def __init__(self, units, epsilon=1e-3, return_sequences=False,",
-               "def __init__(self, units, epsilon=1e-5, return_sequences=False,",
+        Mutant("def __init__(self, units, epsilon=1e-3, dropout=0.0,",
+               "def __init__(self, units, epsilon=1e-5, dropout=0.0,",
                "LayerNormSimpleRNN: default epsilon 1e-5 (PyTorch's) instead of Keras's 1e-3"),
     ),
     *in_file(
@@ -418,7 +423,7 @@ MUTANTS = [
                "a stateful layer carries h[T - 1], the state before the last step (h holds h_0 ... h_T)"),
         Mutant("dx_tm[start:] = dx_reached", "dx_tm[:T - start] = dx_reached",
                "the input gradient of the reached steps written at the start, the zeros at the end"),
-        Mutant("x_tm[start:], h[start:T], dX, dR", "x_tm[start:], h[start + 1:T + 1], dX, dR",
+        Mutant("h_prev = h[start:T] if m_h is None", "h_prev = h[start + 1:T + 1] if m_h is None",
                "dW_h from h_t instead of h_{t-1}: the hidden states read one step late"),
         Mutant("factors_t = factors[t - first]", "factors_t = factors[t - start]",
                "a block's factors indexed from the first reached step instead of the block's first: misaligned",
@@ -474,5 +479,70 @@ MUTANTS = [
                "the input gradient of the backward direction forgotten"),
         Mutant("dy_b = dy_b[:, ::-1]  # in the backward", "dy_b = dy_b  # in the backward",
                "the backward direction's output gradient not put back in its own (reversed) order"),
+    ),
+    # -- dropout: the Dropout layer, the recurrent layers' two masks, and the model's generator ----------------------
+    *in_file(
+        "numpy_rnn/layers/dropout.py", DROPOUT,
+        Mutant("return keep.astype(dtype) / dtype.type(1 - rate)", "return keep.astype(dtype) * dtype.type(1 - rate)",
+               "dropout scales the kept values by 1 - rate instead of 1 / (1 - rate)"),
+        Mutant("keep = rng.random(shape) >= rate", "keep = rng.random(shape) < rate",
+               "dropout keeps a fraction rate of the values instead of 1 - rate"),
+        Mutant("if not training or self.rate == 0:", "if self.rate == 0:",
+               "the Dropout layer drops at predict time too"),
+        Mutant("return dout if m is None else dout * m", "return dout",
+               "the Dropout layer's backward pass ignores its mask"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/recurrent.py", DROPOUT,
+        Mutant("        if not training:\n            return None, None\n", "",
+               "the recurrent layers drop at predict time too"),
+        Mutant("            new_states, cache = step(X_t, states)",
+               "            new_states, cache = step(X_t, states) if m_h is None else self.cell.step(X_t, states, m_h=\n"
+               "                dropout_mask(self.rng, m_h.shape, self.recurrent_dropout, self.dtype))",
+               "a new recurrent mask at every step instead of one per sequence (Gal and Ghahramani's point)"),
+        Mutant("h_prev = h[start:T] if m_h is None else h[start:T] * m_h", "h_prev = h[start:T]",
+               "dW_h from the undropped h_{t-1}, though W_h saw h_{t-1} * m_h"),
+        Mutant("            dx_reached *= m_x\n", "",
+               "the input gradient does not go back through the input mask"),
+        Mutant("            X *= x_scale\n            X += self.params[\"b\"]",
+               "            X += self.params[\"b\"]\n            X *= x_scale",
+               "token ids under input dropout: the bias scaled by the mask along with the gathered row"),
+        Mutant("m_x = dropout_mask(self.rng, (B, self.input_dim), self.dropout,",
+               "m_x = dropout_mask(self.rng, (B, self.input_dim), self.recurrent_dropout,",
+               "the input mask drawn with the recurrent rate"),
+    ),
+    *in_file(
+        "numpy_rnn/cells/base.py", DROPOUT,
+        Mutant("dX_x = dX if x_scale is None else dX * x_scale", "dX_x = dX",
+               "token ids under input dropout: dW_x[id] not scaled by m_x[b, id], as the gathered row was"),
+        Mutant('self.grads["b"] += bias_gradient(dX)', 'self.grads["b"] += bias_gradient(dX_x)',
+               "token ids under input dropout: the bias gradient scaled by the input mask (the bias was not)"),
+    ),
+    *in_file(
+        "numpy_rnn/cells/simple_rnn.py", DROPOUT,
+        Mutant("        if m_h is not None:\n            dh_prev *= m_h\n", "",
+               "SimpleRNN: the recurrent mask not applied on the backward path dh_{t-1}"),
+    ),
+    *in_file(
+        "numpy_rnn/cells/lstm.py", DROPOUT,
+        Mutant("        if m_h is not None:\n            dh_prev *= m_h\n", "",
+               "LSTM: the recurrent mask not applied on the backward path dh_{t-1}"),
+    ),
+    *in_file(
+        "numpy_rnn/cells/gru.py", DROPOUT,
+        Mutant("        if m_h is not None:\n            dh_R *= m_h\n", "",
+               "GRU: the recurrent mask not applied on the backward path through R_t"),
+        Mutant("h_t = z * h_prev + (1 - z) * n", "h_t = z * h_seen + (1 - z) * n",
+               "GRU: the interpolation mixes in the dropped h_{t-1} (Keras keeps the undropped one)"),
+    ),
+    *in_file(
+        "numpy_rnn/cells/layer_norm_rnn.py", DROPOUT,
+        Mutant("        if m_h is not None:\n            dh_prev *= m_h\n", "",
+               "layer norm: the recurrent mask not applied on the backward path dh_{t-1}"),
+    ),
+    *in_file(
+        "numpy_rnn/persistence.py", DROPOUT,
+        Mutant("model._rng.bit_generator.state = restored.bit_generator.state", "model._rng = restored",
+               "a loaded model gets a new generator: its layers still draw their masks from the placeholder one"),
     ),
 ]

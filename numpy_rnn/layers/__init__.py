@@ -2,6 +2,7 @@
 from .base import Layer
 from .bidirectional import Bidirectional
 from .dense import Dense
+from .dropout import Dropout
 from .embedding import Embedding
 from .gru import GRU
 from .layer_norm_rnn import LayerNormSimpleRNN
@@ -11,7 +12,8 @@ from .recurrent import RNN
 from .simple_rnn import SimpleRNN
 
 # By class name, for rebuilding saved models.
-LAYER_CLASSES = {cls.__name__: cls for cls in (Bidirectional, Dense, Embedding, GRU, LayerNormSimpleRNN, LSTM, Masking, RNN,
-                                                  SimpleRNN)}
+LAYER_CLASSES = {cls.__name__: cls for cls in (Bidirectional, Dense, Dropout, Embedding, GRU, LayerNormSimpleRNN, LSTM,
+                                                  Masking, RNN, SimpleRNN)}
 
-__all__ = ["Layer", "Bidirectional", "Masking", "Dense", "Embedding", "GRU", "LayerNormSimpleRNN", "LSTM", "RNN", "SimpleRNN"]
+__all__ = ["Layer", "Bidirectional", "Dense", "Dropout", "Embedding", "GRU", "LayerNormSimpleRNN", "LSTM", "Masking", "RNN",
+           "SimpleRNN"]

@@ -39,12 +39,21 @@ The cell itself runs on every row (a padded row's result is thrown away): one ca
 ``go_backwards=True`` runs the loop over the steps in reverse order (mask included), so h_T has read x_1 last; with
 ``return_sequences`` the outputs come in that reversed order, as in Keras. ``Bidirectional`` (bidirectional.py) runs
 one layer each way.
+
+Dropout (the cell's ``dropout`` and ``recurrent_dropout``; only when ``training`` is True, as Sequential.fit passes):
+``_dropout_masks`` draws the masks once per call, m_x (B, F) and m_h (B, H), from the generator the layer was built
+with (the model's). m_x is applied before the one projection of every step, m_h is handed to the cell's step and
+backward step; cells/base.py has the equations. With both rates 0, or when predicting, nothing is drawn and the loops
+run exactly as without dropout.
 """
+from functools import partial
+
 import numpy as np
 
 from ..cells import CELL_CLASSES, Cell
 from ..checks import check_gradient, check_positive_int, check_random_state
 from .base import Layer
+from .dropout import dropout_mask
 from .projection import project
 
 
@@ -54,9 +63,12 @@ LAYER_ARGUMENTS = """Arguments:
     stateful=False          carry the final states into the next call, as constants (reset_states() forgets them)
     bptt_steps=None         truncate backpropagation through time to the last k steps (None: full BPTT)
     go_backwards=False      read the steps last to first; the output sequence comes in that (reversed) order
+    dropout=0.0             the fraction of the inputs dropped while training (one mask per sequence), in [0, 1)
+    recurrent_dropout=0.0   the fraction of h_{t-1} dropped before W_h while training (one mask per sequence)
     input_dim, input_shape  the input's width, or its shape without the batch axis (steps, features) or (steps,)
     dtype=float64           "float32" or "float64"
-    random_state=None       seed (or np.random.Generator) of the initial weights when the layer builds itself
+    random_state=None       seed of the initial weights and dropout masks when the layer builds itself (in a
+                            model, the model's generator draws both)
     initializer="numpy"     "numpy", or "tensorflow" for TensorFlow's own initializers (needs TensorFlow)
     name                    the layer's name (default: its class name in snake case)
 
@@ -106,6 +118,7 @@ class RNN(Layer):
         self.go_backwards = bool(go_backwards)
         self.bptt_steps = check_positive_int(bptt_steps, "bptt_steps", allow_none=True)
         self.states = None  # the carried states of a stateful layer
+        self.rng = None  # the generator of the dropout masks (build sets it)
         self.hidden_states = None  # (T + 1, B, H) after a forward pass: h_0 ... h_T
         self.initial_state_grads = None
 
@@ -134,6 +147,14 @@ class RNN(Layer):
     def state_names(self):
         return self.cell.state_names
 
+    @property
+    def dropout(self):
+        return self.cell.dropout
+
+    @property
+    def recurrent_dropout(self):
+        return self.cell.recurrent_dropout
+
     def build(self, input_dim, rng=None):
         input_dim = check_positive_int(input_dim, "input_dim")
         if self.input_dim is not None and self.input_dim != input_dim:
@@ -147,6 +168,9 @@ class RNN(Layer):
             self.cell.dtype, self.cell.initializer = self.dtype, self.initializer
             self.cell.build(input_dim, check_random_state(self.random_state) if rng is None else rng)
         self.input_dim = input_dim
+        # The dropout masks' generator: the model's when a model builds the layer, else one of its own.
+        if rng is not None or self.rng is None:
+            self.rng = check_random_state(self.random_state) if rng is None else rng
         self.built = True
 
     def get_config(self):
@@ -175,6 +199,7 @@ class RNN(Layer):
             self.build(x.shape[-1])
         B, G = x.shape[0], self.cell.gates * self.units
         states = self._initial_states(B, initial_state)
+        m_x, m_h = self._dropout_masks(B, training)
 
         x_tm = x.swapaxes(0, 1)  # time-major: x_t is a contiguous (B, F) block; ids stay ids
         if self.go_backwards:  # the steps in reverse order, and their mask with them
@@ -182,13 +207,17 @@ class RNN(Layer):
             keep = None if keep is None else keep[::-1]
         x_tm = np.ascontiguousarray(x_tm)
         # (T, B, G): the input part of every step at once, in a work array kept from call to call
-        X = project(x_tm, self.params["W_x"], self.params["b"], out=self._scratch("X", (len(x_tm), B, G)))
+        X, x_scale = self._scratch("X", (len(x_tm), B, G)), None
+        if m_x is None:
+            X = project(x_tm, self.params["W_x"], self.params["b"], out=X)
+        else:  # x_tm becomes what W_x saw, x * m_x (ids stay ids; x_scale holds m_x[b, id])
+            x_tm, X, x_scale = self._project_dropped(x_tm, m_x, X)
         # h_0 ... h_T (T + 1, B, H). With return_sequences it is the output, a new array at every call; otherwise it
         # never leaves the layer and is a work array kept from call to call (see "the work done for many steps").
         shape = (len(X) + 1, B, self.units)
         h = np.empty(shape, dtype=self.dtype) if self.return_sequences else self._scratch("h", shape)
         h[0] = states[0]
-        step, caches = self.cell.step, []
+        step, caches = self.cell.step if m_h is None else partial(self.cell.step, m_h=m_h), []
         for t, X_t in enumerate(X):
             new_states, cache = step(X_t, states)
             if keep is not None:  # a masked step leaves the states as they were
@@ -200,7 +229,7 @@ class RNN(Layer):
         # Outputs at masked steps repeat the last real step's output, and are 0 before the first one (Keras's rule):
         # h_t times "a real step has been seen by step t".
         seen = None if keep is None else np.logical_or.accumulate(keep, axis=0)
-        self.cache = (x_tm, h, caches, keep, seen)
+        self.cache = (x_tm, h, caches, keep, seen, (m_x, m_h, x_scale))
         self.hidden_states = h
         if self.stateful:
             self.states = [s.copy() for s in states]
@@ -247,6 +276,29 @@ class RNN(Layer):
             return list(self.states)
         return [np.zeros(shape, dtype=self.dtype) for _ in self.state_names]
 
+    def _dropout_masks(self, B, training):
+        """``(m_x, m_h)``: this call's dropout masks (layers/dropout.py), (B, F) for the inputs and (B, H) for the
+        state, each drawn once for the whole sequence; None for each that is off (predicting, or a rate of 0)."""
+        if not training:
+            return None, None
+        m_x = dropout_mask(self.rng, (B, self.input_dim), self.dropout, self.dtype) if self.dropout else None
+        m_h = (dropout_mask(self.rng, (B, self.units), self.recurrent_dropout, self.dtype)
+               if self.recurrent_dropout else None)
+        return m_x, m_h
+
+    def _project_dropped(self, x_tm, m_x, out):
+        """X = (x * m_x) W_x + b for every step into ``out``. Returns ``(x_seen, X, x_scale)``: what W_x saw (the
+        dropped floats; the ids themselves) and, for ids, x_scale (T, B, 1) = m_x[b, id], since the dropped one-hot
+        row of id is that one number times the row: (one_hot(id) * m_x) W_x = m_x[b, id] W_x[id]."""
+        if x_tm.dtype.kind in "iu":
+            x_scale = np.take_along_axis(m_x, x_tm.T, axis=1).T[..., None]  # (T, B, 1)
+            X = project(x_tm, self.params["W_x"], out=out)
+            X *= x_scale
+            X += self.params["b"]
+            return x_tm, X, x_scale
+        x_seen = x_tm * m_x
+        return x_seen, project(x_seen, self.params["W_x"], self.params["b"], out=out), None
+
     # -- backward ---------------------------------------------------------------------------------------------------
     def backward(self, dout):
         """Gradients of the loss w.r.t. the input (B, T, F), or None for token ids.
@@ -255,7 +307,7 @@ class RNN(Layer):
         may be None. Parameter gradients go to ``self.grads``, initial-state gradients to ``initial_state_grads``
         (None when truncation cut them off).
         """
-        x_tm, h, caches, keep, seen = self._require_cache()
+        x_tm, h, caches, keep, seen, (m_x, m_h, x_scale) = self._require_cache()
         T, B, H = len(caches), h.shape[1], self.units
         if self.return_state:
             if not isinstance(dout, (list, tuple)) or len(dout) != 1 + len(self.state_names):
@@ -284,7 +336,7 @@ class RNN(Layer):
         # Each step's dX_t and dR_t go into rows of work arrays (n, B, G) as they come, for the weight gradients after
         # the loop; most cells' dX_t and dR_t are the same array, and then so are dX and dR.
         self.cell.zero_grads()
-        step_backward = self.cell.step_backward
+        step_backward = self.cell.step_backward if m_h is None else partial(self.cell.step_backward, m_h=m_h)
         dX = self._scratch("dX", (T - start, B, self.cell.gates * H))
         dR = None
         for first, last in reversed(self._blocks(caches, start, T)):
@@ -307,7 +359,12 @@ class RNN(Layer):
                     dstates = [np.zeros_like(d) for d in dstates]
 
         # The weight gradients of all the reached steps at once (and dx, when wanted).
-        dx_reached = self.cell.backward_projections(x_tm[start:], h[start:T], dX, dR, self.input_grad)
+        # With dropout, the dropped values the kernels saw: x_tm already is (or x_scale says it), h_{t-1} * m_h.
+        h_prev = h[start:T] if m_h is None else h[start:T] * m_h
+        dx_reached = self.cell.backward_projections(x_tm[start:], h_prev, dX, dR, self.input_grad,
+                                                    None if x_scale is None else x_scale[start:])
+        if m_x is not None and dx_reached is not None:
+            dx_reached *= m_x
         # The initial state gets a gradient when the loop ran down to step 0.
         self.initial_state_grads = dstates if start == 0 else None
         if dx_reached is None:  # token ids, or not wanted
@@ -369,7 +426,8 @@ class RNN(Layer):
     # -- model contract (training/persistence) ----------------------------------------------------------------------
     # What a model asks of a layer (layers/base.py has the defaults), kept in this one block so that it moves with
     # the layer. ``reset_states`` above, and ``training`` and ``mask`` in ``forward``, belong to the same contract:
-    # nothing differs between training and predicting here, and no mask is produced yet (a mask given is not used).
+    # ``training`` switches the dropout masks on (the module docstring), and no mask is produced yet (a mask given is
+    # not used).
     needs_sequences = True  # input (batch, steps, features), or token ids (batch, steps)
 
     def output_kind(self, input_kind):
