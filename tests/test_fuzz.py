@@ -14,7 +14,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from numpy_rnn import GRU, LSTM, Dense, Embedding, LayerNormSimpleRNN, RecurrentNetwork, Sequential, SimpleRNN
+from numpy_rnn import (
+    GRU,
+    LSTM,
+    Bidirectional,
+    Dense,
+    Embedding,
+    LayerNormSimpleRNN,
+    Masking,
+    RecurrentNetwork,
+    Sequential,
+    SimpleRNN,
+)
 from numpy_rnn.data import (
     DataError,
     build_word_index,
@@ -185,7 +196,10 @@ def test_sequential_construction_and_compile(layers, loss, optimizer):
 
 # -- layers ---------------------------------------------------------------------------------------------------------
 LAYERS = [lambda: SimpleRNN(3, input_dim=4), lambda: LSTM(3, input_dim=4), lambda: GRU(3, input_dim=4),
-          lambda: LayerNormSimpleRNN(3, input_dim=4), lambda: Dense(3, input_dim=4), lambda: Embedding(4, 3)]
+          lambda: LayerNormSimpleRNN(3, input_dim=4), lambda: Dense(3, input_dim=4), lambda: Embedding(4, 3),
+          lambda: Embedding(4, 3, mask_zero=True), lambda: Masking(input_dim=4), lambda: GRU(3, input_dim=4,
+          go_backwards=True), lambda: Bidirectional(LSTM(3, return_sequences=True), input_dim=4),
+          lambda: Bidirectional(SimpleRNN(3), merge_mode="mul", input_dim=4)]
 
 
 @FUZZ
@@ -196,6 +210,24 @@ def test_layer_forward_and_backward(which, x, dout):
     before = layer.get_weights()
     if call(layer.forward, ["x"], x):
         call(layer.backward, ["dout"], dout)
+    assert_same(before, layer.get_weights())
+
+
+MASKED = [lambda: LSTM(3, input_dim=4, return_sequences=True), lambda: SimpleRNN(3, input_dim=4, go_backwards=True),
+          lambda: Bidirectional(GRU(3), input_dim=4)]
+
+
+@FUZZ
+@given(which=st.integers(0, len(MASKED) - 1), x=st.one_of(plausible_ids(vocabulary=4), junk()),
+       mask=st.one_of(st.none(), hnp.arrays(np.bool_, st.tuples(st.integers(1, 4), st.integers(1, 6))), junk()))
+def test_recurrent_layers_with_masks(which, x, mask):
+    layer = MASKED[which]()
+    layer.build(4, np.random.default_rng(0))
+    before = layer.get_weights()
+    if call(layer.forward, ["x", "mask"], x, mask=mask):
+        out = layer.forward(x, mask=mask)
+        assert np.all(np.isfinite(out))
+        call(layer.backward, ["dout"], np.ones_like(out))
     assert_same(before, layer.get_weights())
 
 
