@@ -22,3 +22,22 @@ def test_the_readme_cell_example_runs(capsys):
     example = next(b for b in blocks if "LSTMCell" in b)
     exec(compile(example, "README.md", "exec"), {})
     assert capsys.readouterr().out.strip() == "True"
+
+
+def run_example(containing, capsys):
+    text = open(README, encoding="utf-8").read()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    example = next(b for b in blocks if containing in b)
+    exec(compile(example, "README.md", "exec"), {})
+    return capsys.readouterr().out
+
+
+def test_the_readme_padding_example_runs(capsys):
+    assert run_example("mask_zero=True", capsys).strip() == "True"
+
+
+def test_the_readme_early_stopping_example_prints_what_the_readme_says(capsys):
+    out = run_example("EarlyStopping", capsys)
+    text = open(README, encoding="utf-8").read()
+    printed = re.search(r"```\n(stopped after .*?)```", text, flags=re.S).group(1)
+    assert out == printed
