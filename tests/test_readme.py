@@ -40,4 +40,9 @@ def test_the_readme_early_stopping_example_prints_what_the_readme_says(capsys):
     out = run_example("EarlyStopping", capsys)
     text = open(README, encoding="utf-8").read()
     printed = re.search(r"```\n(stopped after .*?)```", text, flags=re.S).group(1)
-    assert out == printed
+    numbers = re.compile(r"[0-9.]+")
+    # Another BLAS may round the last digit differently; the epochs, and best == restored, must hold exactly.
+    got, claimed = numbers.findall(out), numbers.findall(printed)
+    assert got[:2] == claimed[:2]
+    assert got[2] == got[3]
+    assert abs(float(got[2]) - float(claimed[2])) < 2e-4
