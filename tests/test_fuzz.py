@@ -17,10 +17,12 @@ from hypothesis.extra import numpy as hnp
 from numpy_rnn import (
     GRU,
     LSTM,
+    Bidirectional,
     Dense,
     Dropout,
     Embedding,
     LayerNormSimpleRNN,
+    Masking,
     RecurrentNetwork,
     Sequential,
     SimpleRNN,
@@ -206,7 +208,10 @@ LAYERS = [lambda: SimpleRNN(3, input_dim=4), lambda: LSTM(3, input_dim=4), lambd
           lambda: LSTM(3, dropout=0.5, recurrent_dropout=0.5, input_dim=4),
           lambda: GRU(3, dropout=0.5, recurrent_dropout=0.5, input_dim=4),
           lambda: LayerNormSimpleRNN(3, dropout=0.5, recurrent_dropout=0.5, input_dim=4),
-          lambda: Dropout(0.5, input_dim=4), lambda: Dropout(0.5, noise_shape=(None, 1, 4), input_dim=4)]
+          lambda: Dropout(0.5, input_dim=4), lambda: Dropout(0.5, noise_shape=(None, 1, 4), input_dim=4),
+          lambda: Embedding(4, 3, mask_zero=True), lambda: Masking(input_dim=4), lambda: GRU(3, input_dim=4,
+          go_backwards=True), lambda: Bidirectional(LSTM(3, return_sequences=True), input_dim=4),
+          lambda: Bidirectional(SimpleRNN(3), merge_mode="mul", input_dim=4)]
 
 
 @FUZZ
@@ -241,6 +246,24 @@ def test_recurrent_layer_arguments(cls, kwargs, activation):
     "seed": st.one_of(st.none(), st.integers(-1, 5), junk(0))}))
 def test_dropout_arguments(rate, kwargs):
     call(Dropout, ["rate", *kwargs], rate, **kwargs)
+
+
+MASKED = [lambda: LSTM(3, input_dim=4, return_sequences=True), lambda: SimpleRNN(3, input_dim=4, go_backwards=True),
+          lambda: Bidirectional(GRU(3), input_dim=4)]
+
+
+@FUZZ
+@given(which=st.integers(0, len(MASKED) - 1), x=st.one_of(plausible_ids(vocabulary=4), junk()),
+       mask=st.one_of(st.none(), hnp.arrays(np.bool_, st.tuples(st.integers(1, 4), st.integers(1, 6))), junk()))
+def test_recurrent_layers_with_masks(which, x, mask):
+    layer = MASKED[which]()
+    layer.build(4, np.random.default_rng(0))
+    before = layer.get_weights()
+    if call(layer.forward, ["x", "mask"], x, mask=mask):
+        out = layer.forward(x, mask=mask)
+        assert np.all(np.isfinite(out))
+        call(layer.backward, ["dout"], np.ones_like(out))
+    assert_same(before, layer.get_weights())
 
 
 # -- data utilities ------------------------------------------------------------------------------------------------
