@@ -46,3 +46,7 @@ def test_the_readme_early_stopping_example_prints_what_the_readme_says(capsys):
     assert got[:2] == claimed[:2]
     assert got[2] == got[3]
     assert abs(float(got[2]) - float(claimed[2])) < 2e-4
+
+
+def test_the_readme_dropout_example_runs(capsys):
+    assert run_example("recurrent_dropout=0.3", capsys).split() == ["True", "False"]
