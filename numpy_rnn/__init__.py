@@ -1,9 +1,19 @@
 """numpy_rnn: recurrent neural networks in pure NumPy, every gradient written by hand and checked."""
 # layers before cells: a cell is built on the layers' base class, and the named layers on the cells.
 from .layers import (  # isort: skip
-    GRU, LSTM, RNN, Activation, Dense, Embedding, Flatten, LayerNormSimpleRNN, SimpleRNN, TimeDistributed)
+    GRU, LSTM, RNN, Activation, Bidirectional, Dense, Dropout, Embedding, Flatten, LayerNormSimpleRNN, Masking,
+    SimpleRNN, TimeDistributed)
 from .cells import GRUCell, LayerNormSimpleRNNCell, LSTMCell, SimpleRNNCell  # isort: skip
-from .callbacks import Callback, History, ModelCheckpoint
+from .callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    History,
+    LambdaCallback,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ReduceLROnPlateau,
+)
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .model import Sequential
 from .network import NotFittedError, RecurrentNetwork
@@ -11,7 +21,8 @@ from .optimizers import SGD, Adagrad, Adam, RMSprop
 
 __version__ = "0.1.0"
 
-__all__ = ["RecurrentNetwork", "NotFittedError", "Sequential", "Callback", "History", "ModelCheckpoint", "Embedding",
+__all__ = ["RecurrentNetwork", "NotFittedError", "Sequential", "Callback", "History", "ModelCheckpoint",
+           "EarlyStopping", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "LambdaCallback", "Embedding",
            "SimpleRNN", "LSTM", "GRU", "LayerNormSimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
-           "LayerNormSimpleRNNCell", "Dense", "Flatten", "Activation", "TimeDistributed", "SGD", "RMSprop", "Adam",
-           "Adagrad", "gradcheck", "numerical_gradient", "relative_error"]
+           "LayerNormSimpleRNNCell", "Dense", "Dropout", "Bidirectional", "Masking", "Flatten", "Activation",
+           "TimeDistributed", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck", "numerical_gradient", "relative_error"]

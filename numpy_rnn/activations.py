@@ -1,7 +1,10 @@
 """Activation functions and their derivatives.
 
 Each activation is a pair: ``forward(z) -> a`` and ``backward(a, da) -> dz``. The backward pass is written in terms of
-the *output* ``a`` because that is what the classic derivatives use and what the layers keep in their caches:
+the *output* ``a`` because that is what the classic derivatives use and what the layers keep in their caches. The
+elementwise ones have their derivative da/dz as a function of ``a`` on its own (``derivative(a)``, below), the one
+home of each formula: Dense's backward multiplies it by the incoming gradient, a recurrent cell computes it for a
+block of steps before its backward loop.
 
     sigmoid:  a = 1 / (1 + exp(-z))          da/dz = a (1 - a)
     tanh:     a = tanh(z)                    da/dz = 1 - a^2
@@ -12,7 +15,7 @@ the *output* ``a`` because that is what the classic derivatives use and what the
 import numpy as np
 
 
-def sigmoid(z):
+def sigmoid(z, out=None):
     """Logistic sigmoid ``1 / (1 + exp(-z))``, computed as ``(1 + tanh(z / 2)) / 2``.
 
     The two are the same function (multiply the fraction's top and bottom by exp(z/2)). The tanh form is the one
@@ -24,7 +27,7 @@ def sigmoid(z):
     The result is exact to within a unit in the last place of 1; below about 1e-16 it rounds to 0 (a probability
     that small only ever matters inside a logarithm, and the losses work from the logit for that: losses.py).
     """
-    s = np.tanh(np.multiply(z, 0.5))
+    s = np.tanh(np.multiply(z, 0.5, out=out), out=out)
     s *= 0.5
     s += 0.5
     return s
@@ -36,12 +39,30 @@ def softmax(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _linear(z):
+# The elementwise forwards take ``out=`` as NumPy's ufuncs do, so that a recurrent cell can apply its activation in
+# place of the pre-activation it no longer needs.
+def _linear(z, out=None):
     return z
 
 
-def _relu(z):
-    return np.maximum(z, 0)
+def _relu(z, out=None):
+    return np.maximum(z, 0, out=out)
+
+
+def _dlinear(a):
+    return np.ones_like(a)
+
+
+def _dsigmoid(a):
+    return a * (1 - a)
+
+
+def _dtanh(a):
+    return 1 - a * a
+
+
+def _drelu(a):
+    return (a > 0).astype(a.dtype)
 
 
 def _softmax_backward(a, da):
@@ -51,9 +72,9 @@ def _softmax_backward(a, da):
 ACTIVATIONS = {
     # name: (forward(z), backward(a, da))
     "linear": (_linear, lambda a, da: da),
-    "sigmoid": (sigmoid, lambda a, da: da * a * (1 - a)),
-    "tanh": (np.tanh, lambda a, da: da * (1 - a * a)),
-    "relu": (_relu, lambda a, da: da * (a > 0)),
+    "sigmoid": (sigmoid, lambda a, da: da * _dsigmoid(a)),
+    "tanh": (np.tanh, lambda a, da: da * _dtanh(a)),
+    "relu": (_relu, lambda a, da: da * _drelu(a)),
     "softmax": (softmax, _softmax_backward),
 }
 
@@ -67,3 +88,19 @@ def get_activation(name):
     if key not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)} or None, got {name!r}")
     return ACTIVATIONS[key]
+
+
+# name: (forward(z, out=None), derivative(a) = da/dz written with the output a)
+ELEMENTWISE = {"linear": (_linear, _dlinear), "sigmoid": (sigmoid, _dsigmoid), "tanh": (np.tanh, _dtanh),
+               "relu": (_relu, _drelu)}
+
+
+def get_elementwise_activation(name):
+    """Return ``(forward(z, out=None), derivative(a))`` for an elementwise activation name; ``None`` means linear.
+
+    Raises ValueError for an unknown name (softmax included: it is not elementwise).
+    """
+    key = "linear" if name is None else name
+    if not isinstance(key, str) or key not in ELEMENTWISE:
+        raise ValueError(f"activation must be one of {sorted(ELEMENTWISE)} or None, got {name!r}")
+    return ELEMENTWISE[key]

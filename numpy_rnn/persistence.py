@@ -241,7 +241,7 @@ def load_model(cls, path):
         layers, optimizer = model._file_layers()
         for layer in layers:
             if not layer.built:
-                layer.build(layer.input_dim, np.random.default_rng(0))  # placeholder values, replaced below
+                layer.build(layer.input_dim, model._rng)  # placeholder values, replaced below
     except (TypeError, ValueError, KeyError, AttributeError) as error:
         raise ModelFileError(f"{path!r} holds an invalid configuration: {error}") from None
 
@@ -274,5 +274,7 @@ def load_model(cls, path):
         raise ModelFileError(f"{path!r} does not fit its configuration: {error}") from None
     for name, value in params.items():
         value[...] = arrays[name]
-    model._rng = restore_generator(config_value(meta, path, "rng"), path)
+    restored = restore_generator(config_value(meta, path, "rng"), path)
+    # Into the model's own generator, the one its layers were built with and draw their dropout masks from.
+    model._rng.bit_generator.state = restored.bit_generator.state
     return model

@@ -3,7 +3,8 @@
     for epoch in epochs:
         for x_batch, y_batch in batches():              the model's minibatches (data/batches.py), one epoch's worth
             logs, grad_norm = step(x_batch, y_batch)    one update: forward, loss, backward, a guarded optimizer step
-        logs = the means of the batches' logs, plus validation's val_... values
+        logs = the means of the batches' logs, validation's val_... values, and what callbacks wrote at the
+               epoch's start (learning_rate)
         history and callbacks see the epoch (callbacks.py)
 
 A model gives the loop three functions: ``batches()``, which returns a fresh iterable of ``(x_batch, y_batch)`` for
@@ -16,7 +17,8 @@ and ``validate()``, which returns the epoch's validation values, or None. Everyt
   updates anything, and the loop adds which epoch and batch it was; gradient norms beyond the warning thresholds are
   counted and reported once per epoch;
 - Ctrl-C stops training after the batch under way; that epoch is not counted, and ``fit`` returns normally;
-- callbacks, the model's history among them, and ``model.stop_training``, checked after every batch and epoch.
+- callbacks, the model's history first among them (callbacks.py says why), and ``model.stop_training``, checked
+  after every batch and epoch.
 
 The epoch's value of a metric is the mean over its batches, each weighted by its number of samples (as Keras reports
 it), or each counted once (``mean_over="batches"``: the textbook's ``np.mean(batch_losses)``).
@@ -66,7 +68,8 @@ class TrainingLoop:
         with StopOnInterrupt() as interrupt:
             _call(callbacks, "on_train_begin", logs)
             for epoch in range(initial_epoch, last):
-                _call(callbacks, "on_epoch_begin", epoch, {})
+                begin_logs = {}  # what callbacks write here (learning_rate) joins the epoch's logs
+                _call(callbacks, "on_epoch_begin", epoch, begin_logs)
                 progress = EpochProgress(epoch, last, n_batches, self.verbose)
                 self.monitor.start_epoch()
                 done = []  # (logs, number of samples) of each batch
@@ -89,6 +92,7 @@ class TrainingLoop:
                     break
                 if validate is not None:
                     epoch_logs.update(validate())
+                epoch_logs.update(begin_logs)
                 progress.finish(epoch_logs)
                 self.monitor.end_epoch(epoch)
                 logs = epoch_logs

@@ -10,6 +10,9 @@ section at the end: each line of a cell's backward step and backward factors, th
 comparisons with PyTorch and with outputs computed by hand), the default initializations, the weight gradients of the
 two projections, and the time loop (truncation, sequence gradients, initial and carried states, the block-wise backward
 factors).
+
+Dropout has the last section: the mask's formula, where the masks act in training and not in prediction, each mask's
+backward path, one mask per sequence, and the model's generator after a load.
 """
 from dataclasses import dataclass, replace
 from typing import Optional, Tuple
@@ -45,7 +48,11 @@ CELLS = ["tests/test_cells.py"]  # one step against finite differences; a cell s
 GRID = ["tests/test_gradient_grid.py"]  # every way of running a recurrent layer against finite differences
 TORCH = ["tests/test_torch_parity.py::test_recurrent_layers_match_pytorch"]  # outputs and gradients against autograd
 LAYER_NORM_DEFAULTS = [DEFAULTS + "test_layer_norm_rnn_epsilon_gamma_and_beta"]
+MASKS = ["tests/test_masking.py"]
+BIDIRECTIONAL = ["tests/test_bidirectional.py"]
 LAYER_NORM_FORWARD = LAYER_NORM_DEFAULTS + ["tests/test_cells.py::test_the_layer_norm_step_computes_its_equations"]
+CALLBACKS = ["tests/test_callbacks.py"]  # pinned epochs for every counting rule; weights, rates and files checked
+DROPOUT = ["tests/test_dropout.py"]  # the masks held fixed in gradient checks; what the masks are; save, load, resume
 
 MUTANTS = [
     *in_file(
@@ -242,11 +249,12 @@ MUTANTS = [
     ),
     *in_file(
         "numpy_rnn/activations.py", LAYERS,
-        Mutant("lambda a, da: da * a * (1 - a)", "lambda a, da: da * (1 - a)",
+        Mutant("return a * (1 - a)", "return 1 - a",
                "sigmoid derivative written as 1 - a instead of a (1 - a)"),
-        Mutant("lambda a, da: da * (1 - a * a)", "lambda a, da: da * (1 - a)",
-               "tanh derivative written as 1 - a instead of 1 - a^2"),
-        Mutant("da * (a > 0)", "da * (a >= 0)",
+        Mutant("return 1 - a * a", "return 1 - a",
+               "tanh derivative written as 1 - a instead of 1 - a^2 (Dense's and the SimpleRNN cell's)",
+               tests=LAYERS + CELLS),
+        Mutant("(a > 0).astype(a.dtype)", "(a >= 0).astype(a.dtype)",
                "ReLU derivative 1 at the zero outputs too, so negative inputs pass their gradient"),
         Mutant("return a * (da - np.sum(da * a, axis=-1, keepdims=True))", "return a * (1 - a) * da",
                "softmax backward with only the diagonal of its Jacobian (the sigmoid formula)"),
@@ -265,6 +273,65 @@ MUTANTS = [
                "the report passes when any one parameter passes"),
         Mutant("        flat[i] = original\n        # Differences", "        # Differences",
                "the nudged entry is not restored after its differences"),
+    ),
+    *in_file(
+        "numpy_rnn/callbacks.py", CALLBACKS,
+        Mutant("if self.wait >= self.patience and epoch > 0:", "if self.wait > self.patience and epoch > 0:",
+               "EarlyStopping: patience off by one, one epoch too many without improvement before stopping"),
+        Mutant("return current < best - min_delta", "return current < best + min_delta",
+               "min_delta with the wrong sign (mode min): a value worse by less than min_delta counts as better"),
+        Mutant("return current > best + min_delta", "return current > best - min_delta",
+               "min_delta with the wrong sign (mode max): a value worse by less than min_delta counts as better"),
+        Mutant('mode = "max" if "acc" in monitor else "min"', 'mode = "min" if "acc" in monitor else "max"',
+               'mode "auto" inverted: accuracies minimized, losses maximized'),
+        Mutant('self.min_delta = abs(_check_number(min_delta, "min_delta"))',
+               'self.min_delta = _check_number(min_delta, "min_delta")',
+               "EarlyStopping keeps min_delta's sign: a negative one makes a worse value an improvement"),
+        Mutant("            if self.baseline is None or improved(current, self.baseline, self.mode, self.min_delta):\n"
+               "                self.wait = 0", "            self.wait = 0",
+               "EarlyStopping ignores the baseline: every improvement restarts the count"),
+        Mutant("if current is None or epoch < self.start_from_epoch:",
+               "if current is None or epoch <= self.start_from_epoch:",
+               "start_from_epoch off by one: the epoch it names is not judged either"),
+        Mutant("{name: value.copy() for name, value in layer.params.items()}", "dict(layer.params)",
+               "the best weights kept by reference: they go on changing, so the last epoch's are 'restored'"),
+        Mutant("layer.params[name][...] = value", "layer.params[name] = value",
+               "restored weights put in as new arrays: the optimizer and the book's w1h... keep the old ones"),
+        Mutant("if self.restore_best_weights and self.best_weights is not None:",
+               "if self.restore_best_weights and self.best_weights is not None and self.stopped_epoch > 0:",
+               "best weights restored only when training stopped early (Keras 2), not at its end (Keras 3)"),
+        Mutant("                self.best = current\n        elif self.verbose:", "        elif self.verbose:",
+               "ModelCheckpoint(save_best_only) never records its best: every epoch is saved"),
+        Mutant('"epoch": epoch + 1', '"epoch": epoch',
+               "the checkpoint file name counts epochs from 0 (Keras's {epoch} counts from 1)"),
+        Mutant('logs["learning_rate"] = new', 'logs["learning_rate"] = lr',
+               "LearningRateScheduler logs the previous epoch's rate, not the one this epoch trains with"),
+        Mutant("if not (math.isfinite(value) and value > 0):", "if not math.isfinite(value):",
+               "a schedule's rate of zero or below accepted: training would stand still or climb the loss"),
+        Mutant("        elif not self.in_cooldown():\n            self.wait += 1",
+               "        else:\n            self.wait += 1",
+               "ReduceLROnPlateau counts the cooldown's epochs towards the next reduction"),
+        Mutant("if self.wait >= self.patience and lr > self.min_lr:",
+               "if self.wait > self.patience and lr > self.min_lr:",
+               "ReduceLROnPlateau: patience off by one"),
+        Mutant("max(lr * self.factor, self.min_lr)", "lr * self.factor",
+               "ReduceLROnPlateau ignores min_lr: the rate falls below it"),
+        Mutant("                self.write_header = False\n", "",
+               "CSVLogger writes its header again above every row"),
+        Mutant("self.write_header = not os.path.isfile(self.filename) or os.path.getsize(self.filename) == 0",
+               "self.write_header = True",
+               "CSVLogger(append=True) writes a second header into a file that has one"),
+        Mutant("self.history.setdefault(name, [math.nan] * len(self.epoch)).append(value)",
+               "self.history.setdefault(name, []).append(value)",
+               "History: a metric first logged in a later fit gets a shorter list, and the saved model cannot load"),
+        Mutant("        for name, values in self.history.items():\n            if name not in logs:\n"
+               "                values.append(math.nan)\n", "",
+               "History: an epoch that does not log a metric leaves its list one value short"),
+    ),
+    *in_file(
+        "numpy_rnn/training.py", CALLBACKS,
+        Mutant("                epoch_logs.update(begin_logs)\n", "",
+               "what callbacks write at on_epoch_begin (learning_rate) never reaches the epoch's logs"),
     ),
     *in_file(
         "numpy_rnn/network.py", NETWORK,
@@ -307,8 +374,9 @@ MUTANTS = [
     ),
     *in_file(
         "numpy_rnn/cells/simple_rnn.py", CELLS,
-        Mutant("return (1 - h_t * h_t,)", "return (1 - h_t,)",
-               "SimpleRNN: tanh' written as 1 - h_t instead of 1 - h_t^2"),
+        Mutant("return (self._derivative(h_t),)", "return (1 - h_t * h_t,)",
+               "SimpleRNN: tanh' = 1 - h_t^2 whatever the activation (relu and linear get tanh's derivative)",
+               tests=["tests/test_dropout.py"]),
         Mutant('dh_prev = np.dot(da_t, self.params["W_h"].T)', 'dh_prev = np.dot(da_t, self.params["W_h"])',
                "SimpleRNN: dh_{t-1} = da_t W_h, the textbook's missing transpose (W_h is square: no shape error)"),
         Mutant('a_t = X_t + np.dot(h_prev, self.params["W_h"])', 'a_t = X_t + np.dot(h_prev, self.params["W_h"].T)',
@@ -343,8 +411,8 @@ MUTANTS = [
         Mutant("h_t = z * h_prev + (1 - z) * n", "h_t = (1 - z) * h_prev + z * n",
                "GRU forward: z and 1 - z swapped (the convention of Cho et al., not Keras's or PyTorch's)",
                tests=TORCH),
-        Mutant('R_t = np.dot(h_prev, self.params["W_h"]) + self.params["b_h"]',
-               'R_t = np.dot(h_prev, self.params["W_h"])',
+        Mutant('R_t = np.dot(h_seen, self.params["W_h"]) + self.params["b_h"]',
+               'R_t = np.dot(h_seen, self.params["W_h"])',
                "GRU forward: the recurrent bias b_h left out of R_t", tests=TORCH),
         Mutant("dh_da_z = (h_prev - n) * z * (1 - z)", "dh_da_z = (n - h_prev) * z * (1 - z)",
                "GRU: dh_t/dz written as n - h_{t-1}, the sign of the other convention"),
@@ -352,8 +420,7 @@ MUTANTS = [
                "GRU: dh_t/da_n without the factor 1 - z"),
         Mutant("da_n_da_r = R_n * r * (1 - r)", "da_n_da_r = r * (1 - r)",
                "GRU: da_n/da_r without R_n (r multiplies R_n in a_n)"),
-        Mutant('dh_prev = dh_t * z + np.dot(dR_t, self.params["W_h"].T)',
-               'dh_prev = np.dot(dR_t, self.params["W_h"].T)',
+        Mutant("dh_prev = dh_t * z + dh_R", "dh_prev = dh_R",
                "GRU: dh_{t-1} forgets the direct path dh_t * z of h_t = z h_{t-1} + ..."),
         Mutant("dR_t = np.concatenate([da_z, da_r, da_n * r], axis=1)", "dR_t = dX_t",
                "GRU: dR_t = dX_t, as in the other cells (the reset gate multiplies R_n, not X_n)"),
@@ -402,8 +469,8 @@ MUTANTS = [
     ),
     *in_file(
         "numpy_rnn/layers/layer_norm_rnn.py", LAYER_NORM_DEFAULTS,
-        Mutant("def __init__(self, units, epsilon=1e-3, return_sequences=False,",
-               "def __init__(self, units, epsilon=1e-5, return_sequences=False,",
+        Mutant("def __init__(self, units, epsilon=1e-3, dropout=0.0,",
+               "def __init__(self, units, epsilon=1e-5, dropout=0.0,",
                "LayerNormSimpleRNN: default epsilon 1e-5 (PyTorch's) instead of Keras's 1e-3"),
     ),
     *in_file(
@@ -428,9 +495,9 @@ MUTANTS = [
                "a stateful layer carries h[T - 1], the state before the last step (h holds h_0 ... h_T)"),
         Mutant("dx_tm[start:] = dx_reached", "dx_tm[:T - start] = dx_reached",
                "the input gradient of the reached steps written at the start, the zeros at the end"),
-        Mutant("x_tm[start:], h[start:T], dX, dR", "x_tm[start:], h[start + 1:T + 1], dX, dR",
+        Mutant("h_prev = h[start:T] if m_h is None", "h_prev = h[start + 1:T + 1] if m_h is None",
                "dW_h from h_t instead of h_{t-1}: the hidden states read one step late"),
-        Mutant("factors[t - first])", "factors[t - start])",
+        Mutant("factors_t = factors[t - first]", "factors_t = factors[t - start]",
                "a block's factors indexed from the first reached step instead of the block's first: misaligned",
                tests=["tests/test_layers.py::test_backward_factors_in_blocks_of_steps_give_the_one_block_result"]),
         Mutant("FACTOR_BLOCK_BYTES = 32 * 1024", "FACTOR_BLOCK_BYTES = 1",
@@ -451,5 +518,103 @@ MUTANTS = [
                tests=["tests/test_layers.py::test_backward_factors_in_blocks_of_steps_give_the_one_block_result"]),
         Mutant("return self.cell.to_torch(arrays)", "return self.cell.to_torch()",
                "RNN.to_torch ignores the arrays it is given: the gradients come out as the parameters", tests=TORCH),
+    ),
+    # Masks and reading backwards: the padded steps' pass-through, the output rule, the reversal.
+    *in_file(
+        "numpy_rnn/layers/recurrent.py", MASKS,
+        Mutant("dstates = [dp + np.where(keep[t], 0, d) for dp, d in zip(dprev, dstates)]",
+               "dstates = dprev",
+               "a padded step's state gradient dropped instead of passed on to the step before"),
+        Mutant("step_backward([d * keep[t] for d in dstates], caches[t], factors_t)",
+               "step_backward(dstates, caches[t], factors_t)",
+               "the cell's step differentiated at padded steps too, whose result the forward pass threw away"),
+        Mutant("new_states = [np.where(keep[t], new, old) for new, old in zip(new_states, states)]",
+               "new_states = [np.where(keep[t], new, 0) for new in new_states]",
+               "a padded step resets the states to zero instead of leaving them as they were"),
+        Mutant("                    dh_seq = dh_seq * seen\n", "",
+               "the gradient of the zero outputs before a sequence's first real step sent into the states"),
+        Mutant("(dout if seen is None else dout * seen[-1])", "dout",
+               "the last output's gradient sent into the state of a sequence that is all padding"),
+        Mutant("            dx_tm = dx_tm[::-1]\n", "",
+               "go_backwards: the input gradient left in reading order instead of the input's"),
+        Mutant("return mask.astype(bool).T[:, :, None]", "return mask.astype(bool)[:, :, None]",
+               "the (B, T) mask used as if it were time-major (T, B)"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/bidirectional.py", BIDIRECTIONAL,
+        Mutant("y_b = y_b[:, ::-1]  # the backward layer's outputs", "y_b = y_b  # the backward layer's outputs",
+               "the backward direction's outputs left last step first, misaligned with the forward ones"),
+        Mutant("return dy * y_b, dy * y_f", "return dy * y_f, dy * y_b",
+               "merge_mode='mul': each direction's gradient multiplied by its own output instead of the other's"),
+        Mutant("return dy / 2, dy / 2", "return dy, dy", "merge_mode='ave': the gradient not halved"),
+        Mutant("return grads[0] + grads[1]", "return grads[0]",
+               "the input gradient of the backward direction forgotten"),
+        Mutant("dy_b = dy_b[:, ::-1]  # in the backward", "dy_b = dy_b  # in the backward",
+               "the backward direction's output gradient not put back in its own (reversed) order"),
+    ),
+    # -- dropout: the Dropout layer, the recurrent layers' two masks, and the model's generator ----------------------
+    *in_file(
+        "numpy_rnn/layers/dropout.py", DROPOUT,
+        Mutant("return keep.astype(dtype) / dtype.type(1 - rate)", "return keep.astype(dtype) * dtype.type(1 - rate)",
+               "dropout scales the kept values by 1 - rate instead of 1 / (1 - rate)"),
+        Mutant("keep = rng.random(shape) >= rate", "keep = rng.random(shape) < rate",
+               "dropout keeps a fraction rate of the values instead of 1 - rate"),
+        Mutant("if not training or self.rate == 0:", "if self.rate == 0:",
+               "the Dropout layer drops at predict time too"),
+        Mutant("return dout if m is None else dout * m", "return dout",
+               "the Dropout layer's backward pass ignores its mask"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/recurrent.py", DROPOUT,
+        Mutant("        if not training:\n            return None, None\n", "",
+               "the recurrent layers drop at predict time too"),
+        Mutant("            new_states, cache = step(X_t, states)",
+               "            new_states, cache = step(X_t, states) if m_h is None else self.cell.step(X_t, states, m_h=\n"
+               "                dropout_mask(self.rng, m_h.shape, self.recurrent_dropout, self.dtype))",
+               "a new recurrent mask at every step instead of one per sequence (Gal and Ghahramani's point)"),
+        Mutant("h_prev = h[start:T] if m_h is None else h[start:T] * m_h", "h_prev = h[start:T]",
+               "dW_h from the undropped h_{t-1}, though W_h saw h_{t-1} * m_h"),
+        Mutant("            dx_reached *= m_x\n", "",
+               "the input gradient does not go back through the input mask"),
+        Mutant("            X *= x_scale\n            X += self.params[\"b\"]",
+               "            X += self.params[\"b\"]\n            X *= x_scale",
+               "token ids under input dropout: the bias scaled by the mask along with the gathered row"),
+        Mutant("m_x = dropout_mask(self.rng, (B, self.input_dim), self.dropout,",
+               "m_x = dropout_mask(self.rng, (B, self.input_dim), self.recurrent_dropout,",
+               "the input mask drawn with the recurrent rate"),
+    ),
+    *in_file(
+        "numpy_rnn/cells/base.py", DROPOUT,
+        Mutant("dX_x = dX if x_scale is None else dX * x_scale", "dX_x = dX",
+               "token ids under input dropout: dW_x[id] not scaled by m_x[b, id], as the gathered row was"),
+        Mutant('self.grads["b"] += bias_gradient(dX)', 'self.grads["b"] += bias_gradient(dX_x)',
+               "token ids under input dropout: the bias gradient scaled by the input mask (the bias was not)"),
+    ),
+    *in_file(
+        "numpy_rnn/cells/simple_rnn.py", DROPOUT,
+        Mutant("        if m_h is not None:\n            dh_prev *= m_h\n", "",
+               "SimpleRNN: the recurrent mask not applied on the backward path dh_{t-1}"),
+    ),
+    *in_file(
+        "numpy_rnn/cells/lstm.py", DROPOUT,
+        Mutant("        if m_h is not None:\n            dh_prev *= m_h\n", "",
+               "LSTM: the recurrent mask not applied on the backward path dh_{t-1}"),
+    ),
+    *in_file(
+        "numpy_rnn/cells/gru.py", DROPOUT,
+        Mutant("        if m_h is not None:\n            dh_R *= m_h\n", "",
+               "GRU: the recurrent mask not applied on the backward path through R_t"),
+        Mutant("h_t = z * h_prev + (1 - z) * n", "h_t = z * h_seen + (1 - z) * n",
+               "GRU: the interpolation mixes in the dropped h_{t-1} (Keras keeps the undropped one)"),
+    ),
+    *in_file(
+        "numpy_rnn/cells/layer_norm_rnn.py", DROPOUT,
+        Mutant("        if m_h is not None:\n            dh_prev *= m_h\n", "",
+               "layer norm: the recurrent mask not applied on the backward path dh_{t-1}"),
+    ),
+    *in_file(
+        "numpy_rnn/persistence.py", DROPOUT,
+        Mutant("model._rng.bit_generator.state = restored.bit_generator.state", "model._rng = restored",
+               "a loaded model gets a new generator: its layers still draw their masks from the placeholder one"),
     ),
 ]

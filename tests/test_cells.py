@@ -160,7 +160,8 @@ def test_rnn_of_a_cell_saves_its_cell_and_rebuilds_it():
     layer = RNN(LayerNormSimpleRNNCell(3, epsilon=0.01), return_sequences=True)
     config = layer.get_config()
     assert config["cell"] == {"class": "LayerNormSimpleRNNCell",
-                              "config": {"units": 3, "dtype": "float64", "initializer": "numpy", "epsilon": 0.01}}
+                              "config": {"units": 3, "dropout": 0.0, "recurrent_dropout": 0.0, "dtype": "float64",
+                                         "initializer": "numpy", "epsilon": 0.01}}
     rebuilt = RNN(**config)
     assert isinstance(rebuilt.cell, LayerNormSimpleRNNCell) and rebuilt.cell.epsilon == 0.01
     assert rebuilt.return_sequences
@@ -211,9 +212,9 @@ def test_a_named_layer_s_help_lists_its_arguments_and_shows_its_cell_s_equations
 
     doc = layer_class.__doc__
     for argument in ("units", "return_sequences=False", "return_state=False", "stateful=False", "bptt_steps=None",
-                     "Raises ValueError"):
+                     "dropout=0.0", "recurrent_dropout=0.0", "Raises ValueError"):
         assert argument in doc, argument
     assert sys.modules[cell_class.__module__].__doc__ in doc  # the equations, from their one home
-    assert list(inspect.signature(layer_class).parameters)[:5] == (
-        ["units", "epsilon", "return_sequences", "return_state", "stateful"] if layer_class is LayerNormSimpleRNN
-        else ["units", "return_sequences", "return_state", "stateful", "bptt_steps"])
+    own = {SimpleRNN: ["activation"], LayerNormSimpleRNN: ["epsilon"]}.get(layer_class, [])
+    assert list(inspect.signature(layer_class).parameters)[:6] == (
+        ["units"] + own + ["dropout", "recurrent_dropout", "return_sequences", "return_state", "stateful"])[:6]

@@ -18,10 +18,13 @@ from numpy_rnn import (
     GRU,
     LSTM,
     Activation,
+    Bidirectional,
     Dense,
+    Dropout,
     Embedding,
     Flatten,
     LayerNormSimpleRNN,
+    Masking,
     RecurrentNetwork,
     Sequential,
     SimpleRNN,
@@ -155,8 +158,13 @@ def test_recurrent_network_predict_and_score(text, x, y, method):
 
 
 # -- Sequential -----------------------------------------------------------------------------------------------------
-def small_model():
-    model = Sequential([SimpleRNN(3, input_shape=(5, 2)), Dense(1)], random_state=0)
+def small_model(dropout=False):
+    if dropout:
+        layers = [SimpleRNN(3, activation="relu", dropout=0.3, recurrent_dropout=0.2, input_shape=(5, 2)),
+                  Dropout(0.5), Dense(1)]
+    else:
+        layers = [SimpleRNN(3, input_shape=(5, 2)), Dense(1)]
+    model = Sequential(layers, random_state=0)
     model.compile("adam", "mse", metrics=["mse"])
     model.build()
     return model
@@ -166,9 +174,9 @@ def small_model():
 @given(x=st.one_of(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=4, max_side=5),
                               elements=NUMBERS), junk()),
        y=junk(3), method=st.sampled_from(["fit", "evaluate", "predict"]),
-       batch_size=st.one_of(st.integers(-1, 8), junk(0)))
-def test_sequential_fit_evaluate_predict(x, y, method, batch_size):
-    model = small_model()
+       batch_size=st.one_of(st.integers(-1, 8), junk(0)), dropout=st.booleans())
+def test_sequential_fit_evaluate_predict(x, y, method, batch_size, dropout):
+    model = small_model(dropout)
     before = weights_of(model)
     if method == "predict":
         ok = call(model.predict, ["x", "batch_size"], x, batch_size=batch_size)
@@ -207,15 +215,15 @@ def test_sequential_fit_weights_and_validation_split(sample_weight, class_weight
 
 
 @FUZZ
-@given(layers=st.lists(st.sampled_from(["simple", "lstm", "gru", "ln", "dense", "embedding", "seq", "flatten",
-                                       "activation", "td"]), max_size=4),
+@given(layers=st.lists(st.sampled_from(["simple", "lstm", "gru", "ln", "dense", "embedding", "seq", "dropout",
+                                       "flatten", "activation", "td"]), max_size=4),
        loss=st.one_of(st.sampled_from(["mse", "binary_crossentropy", "sparse_categorical_crossentropy"]), junk(0)),
        optimizer=st.one_of(st.sampled_from(["adam", "sgd", "rmsprop", "adagrad"]), junk(0)))
 def test_sequential_construction_and_compile(layers, loss, optimizer):
     make = {"simple": lambda: SimpleRNN(2), "lstm": lambda: LSTM(2), "gru": lambda: GRU(2),
             "ln": lambda: LayerNormSimpleRNN(2), "dense": lambda: Dense(2), "embedding": lambda: Embedding(5, 2),
-            "seq": lambda: SimpleRNN(2, return_sequences=True), "flatten": Flatten,
-            "activation": lambda: Activation("tanh"), "td": lambda: TimeDistributed(Dense(2))}
+            "seq": lambda: SimpleRNN(2, return_sequences=True), "dropout": lambda: Dropout(0.5),
+            "flatten": Flatten, "activation": lambda: Activation("tanh"), "td": lambda: TimeDistributed(Dense(2))}
     model = Sequential()
     for name in layers:
         if not call(model.add, ["layer", "Embedding", "return_sequences"], make[name]()):
@@ -226,18 +234,67 @@ def test_sequential_construction_and_compile(layers, loss, optimizer):
 # -- layers ---------------------------------------------------------------------------------------------------------
 LAYERS = [lambda: SimpleRNN(3, input_dim=4), lambda: LSTM(3, input_dim=4), lambda: GRU(3, input_dim=4),
           lambda: LayerNormSimpleRNN(3, input_dim=4), lambda: Dense(3, input_dim=4), lambda: Embedding(4, 3),
+          lambda: SimpleRNN(3, activation="relu", dropout=0.5, recurrent_dropout=0.5, input_dim=4),
+          lambda: LSTM(3, dropout=0.5, recurrent_dropout=0.5, input_dim=4),
+          lambda: GRU(3, dropout=0.5, recurrent_dropout=0.5, input_dim=4),
+          lambda: LayerNormSimpleRNN(3, dropout=0.5, recurrent_dropout=0.5, input_dim=4),
+          lambda: Dropout(0.5, input_dim=4), lambda: Dropout(0.5, noise_shape=(None, 1, 4), input_dim=4),
+          lambda: Embedding(4, 3, mask_zero=True), lambda: Masking(input_dim=4), lambda: GRU(3, input_dim=4,
+          go_backwards=True), lambda: Bidirectional(LSTM(3, return_sequences=True), input_dim=4),
+          lambda: Bidirectional(SimpleRNN(3), merge_mode="mul", input_dim=4),
           lambda: Flatten(input_dim=4), lambda: Activation("softmax", input_dim=4),
           lambda: TimeDistributed(Dense(3, input_dim=4))]
 
 
 @FUZZ
-@given(which=st.integers(0, len(LAYERS) - 1), x=st.one_of(plausible_ids(vocabulary=4), junk()), dout=junk())
-def test_layer_forward_and_backward(which, x, dout):
+@given(which=st.integers(0, len(LAYERS) - 1), x=st.one_of(plausible_ids(vocabulary=4), junk()), dout=junk(),
+       training=st.booleans())
+def test_layer_forward_and_backward(which, x, dout, training):
     layer = LAYERS[which]()
     layer.build(4, np.random.default_rng(0))
     before = layer.get_weights()
-    if call(layer.forward, ["x"], x):
+    if call(layer.forward, ["x", "noise_shape"], x, training=training):
         call(layer.backward, ["dout"], dout)
+    assert_same(before, layer.get_weights())
+
+
+RATE = st.one_of(st.floats(-1, 2), st.sampled_from([0.0, 0.5, 0.999]), junk(0))
+
+
+@FUZZ
+@given(cls=st.sampled_from([SimpleRNN, LSTM, GRU, LayerNormSimpleRNN]), kwargs=st.fixed_dictionaries({}, optional={
+    "dropout": RATE, "recurrent_dropout": RATE, "units": st.one_of(st.integers(-1, 4), junk(0))}),
+    activation=st.one_of(st.sampled_from(["tanh", "relu", "sigmoid", "linear", None, "softmax", "swish"]), junk(0)))
+def test_recurrent_layer_arguments(cls, kwargs, activation):
+    units = kwargs.pop("units", 2)
+    if cls is SimpleRNN:
+        kwargs["activation"] = activation
+    call(cls, ["units", *kwargs], units, **kwargs)
+
+
+@FUZZ
+@given(rate=RATE, kwargs=st.fixed_dictionaries({}, optional={
+    "noise_shape": st.one_of(st.none(), st.lists(st.one_of(st.none(), st.integers(-1, 5)), max_size=4), junk(1)),
+    "seed": st.one_of(st.none(), st.integers(-1, 5), junk(0))}))
+def test_dropout_arguments(rate, kwargs):
+    call(Dropout, ["rate", *kwargs], rate, **kwargs)
+
+
+MASKED = [lambda: LSTM(3, input_dim=4, return_sequences=True), lambda: SimpleRNN(3, input_dim=4, go_backwards=True),
+          lambda: Bidirectional(GRU(3), input_dim=4)]
+
+
+@FUZZ
+@given(which=st.integers(0, len(MASKED) - 1), x=st.one_of(plausible_ids(vocabulary=4), junk()),
+       mask=st.one_of(st.none(), hnp.arrays(np.bool_, st.tuples(st.integers(1, 4), st.integers(1, 6))), junk()))
+def test_recurrent_layers_with_masks(which, x, mask):
+    layer = MASKED[which]()
+    layer.build(4, np.random.default_rng(0))
+    before = layer.get_weights()
+    if call(layer.forward, ["x", "mask"], x, mask=mask):
+        out = layer.forward(x, mask=mask)
+        assert np.all(np.isfinite(out))
+        call(layer.backward, ["dout"], np.ones_like(out))
     assert_same(before, layer.get_weights())
 
 

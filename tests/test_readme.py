@@ -22,3 +22,31 @@ def test_the_readme_cell_example_runs(capsys):
     example = next(b for b in blocks if "LSTMCell" in b)
     exec(compile(example, "README.md", "exec"), {})
     assert capsys.readouterr().out.strip() == "True"
+
+
+def run_example(containing, capsys):
+    text = open(README, encoding="utf-8").read()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    example = next(b for b in blocks if containing in b)
+    exec(compile(example, "README.md", "exec"), {})
+    return capsys.readouterr().out
+
+
+def test_the_readme_padding_example_runs(capsys):
+    assert run_example("mask_zero=True", capsys).strip() == "True"
+
+
+def test_the_readme_early_stopping_example_prints_what_the_readme_says(capsys):
+    out = run_example("EarlyStopping", capsys)
+    text = open(README, encoding="utf-8").read()
+    printed = re.search(r"```\n(stopped after .*?)```", text, flags=re.S).group(1)
+    numbers = re.compile(r"[0-9.]+")
+    # Another BLAS may round the last digit differently; the epochs, and best == restored, must hold exactly.
+    got, claimed = numbers.findall(out), numbers.findall(printed)
+    assert got[:2] == claimed[:2]
+    assert got[2] == got[3]
+    assert abs(float(got[2]) - float(claimed[2])) < 2e-4
+
+
+def test_the_readme_dropout_example_runs(capsys):
+    assert run_example("recurrent_dropout=0.3", capsys).split() == ["True", "False"]

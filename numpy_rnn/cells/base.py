@@ -7,15 +7,17 @@ A *cell* is the math of one time step. Every cell in numpy_rnn splits its pre-ac
 
 and each cell file writes the rest of the step with three methods, in the symbols of its docstring:
 
-- ``step(X_t, states) -> (new_states, cache)``: the forward step, given the input part X_t (B, G). ``states`` and
-  ``new_states`` are lists of (B, H) arrays in ``state_names`` order; ``cache`` is a tuple of arrays.
+- ``step(X_t, states, m_h=None) -> (new_states, cache)``: the forward step, given the input part X_t (B, G).
+  ``states`` and ``new_states`` are lists of (B, H) arrays in ``state_names`` order; ``cache`` is a tuple of arrays;
+  ``m_h`` the recurrent dropout mask (B, H), or None (see "Dropout" below).
 - ``backward_factors(cache) -> factors`` (optional): the parts of the step's derivative that do not depend on the
   gradient arriving from later steps (the gated cells' local derivatives, such as g * i (1 - i)). They are
   elementwise, so the same code works on one step's cache or on the caches of many steps stacked along a leading
   time axis; a tuple of arrays. A cell without them (the layer-normalized RNN) computes its whole derivative in
   ``step_backward``, and gets ``factors=None``.
-- ``step_backward(dstates, cache, factors) -> (dX_t, dR_t, dstates_prev)``: given the gradients arriving at the new
-  states, the gradients of the two parts of the pre-activation, and of the previous states (dh_{t-1} included).
+- ``step_backward(dstates, cache, factors, m_h=None) -> (dX_t, dR_t, dstates_prev)``: given the gradients arriving
+  at the new states, the gradients of the two parts of the pre-activation, and of the previous states (dh_{t-1}
+  included), with the forward step's ``m_h``.
 
 Two ways to run a cell:
 
@@ -30,11 +32,28 @@ The weight gradients are sums over every step (and sample) of products that each
     dW_x = sum_t x_t^T dX_t        dW_h = sum_t h_{t-1}^T dR_t        db = sum_t dX_t    (db_h = sum_t dR_t)
 
 ``backward_projections`` computes them for one step or for many stacked steps alike: their one home.
+
+Dropout (Keras's ``dropout`` and ``recurrent_dropout``, training only). The layer draws two masks per sequence, the
+same at every step, whose entries are 0 or 1 / (1 - rate) (layers/dropout.py): m_x (B, F) for the inputs and m_h
+(B, H) for the state. As in Keras, each is applied where its kernel reads, and nowhere else:
+
+    X_t = (x_t * m_x) W_x + b            the layer applies m_x before its one projection of every step
+    R_t = (h_{t-1} * m_h) W_h            the cell's ``step(X_t, states, m_h)``; the undropped h_{t-1} everywhere else
+                                         (the GRU's h_t = z * h_{t-1} + ...)
+
+and backward, the same masks on the same paths:
+
+    dW_x = sum_t (x_t * m_x)^T dX_t      dx_t = (dX_t W_x^T) * m_x
+    dW_h = sum_t (h_{t-1} * m_h)^T dR_t  dh_{t-1} = ... + (dR_t W_h^T) * m_h     ``step_backward(..., m_h)``
+
+For token ids, x_t * m_x is the one-hot row of id scaled by m_x[b, id]: the gathered row W_x[id] is scaled by it, and
+so is its gradient (``x_scale`` below); the bias's is not. Stepping a cell by hand (``forward_step``) never drops.
 """
 import numpy as np
 
 from ..checks import check_positive_int
 from ..layers.base import Layer
+from ..layers.dropout import check_rate
 from ..layers.projection import bias_gradient, is_token_ids, project, project_backward
 
 
@@ -49,11 +68,16 @@ class Cell(Layer):
 
     gates = 1
     state_names = ("h",)
-    config_keys = ("units", "dtype", "initializer")
+    config_keys = ("units", "dropout", "recurrent_dropout", "dtype", "initializer")
 
-    def __init__(self, units, dtype=np.float64, initializer="numpy", random_state=None, name=None):
+    def __init__(self, units, dropout=0.0, recurrent_dropout=0.0, dtype=np.float64, initializer="numpy",
+                 random_state=None, name=None):
+        units = check_positive_int(units, "units")
+        dropout, recurrent_dropout = check_rate(dropout, "dropout"), check_rate(recurrent_dropout, "recurrent_dropout")
         super().__init__(dtype=dtype, random_state=random_state, initializer=initializer, name=name)
-        self.units = check_positive_int(units, "units")
+        self.units = units
+        self.dropout = dropout  # the fraction of the inputs dropped (per sequence; layers/recurrent.py draws the mask)
+        self.recurrent_dropout = recurrent_dropout  # the fraction of h_{t-1} dropped before W_h
 
     def output_shape(self, input_shape):
         return (self.units,)
@@ -89,13 +113,16 @@ class Cell(Layer):
         return dx_t, dstates_prev
 
     # -- the two projections' gradients, for one step or many ------------------------------------------------------
-    def backward_projections(self, x, h_prev, dX, dR, input_grad=True):
+    def backward_projections(self, x, h_prev, dX, dR, input_grad=True, x_scale=None):
         """The gradients of X = x W_x + b and R = h_prev W_h (+ b_h), given ``dX`` and ``dR`` (..., G), for ``x``
         (..., F) or token ids (...) and ``h_prev`` (..., H): adds the weight gradients to ``self.grads`` and returns
         dx = dX W_x^T (None for token ids, or when ``input_grad`` is False). Every leading axis (the batch, and time
-        when steps are stacked) is summed over, in one matrix product per weight."""
+        when steps are stacked) is summed over, in one matrix product per weight. With dropout, ``x`` and ``h_prev``
+        are the dropped values the kernels saw; for token ids, ``x_scale`` (..., 1) is m_x[b, id], by which each
+        gathered row W_x[id] was scaled (see "Dropout" above)."""
         H = self.units
-        dW_x, dx = project_backward(x, dX, self.params["W_x"], input_grad, work=self._scratch("dX sorted", dX.shape))
+        dX_x = dX if x_scale is None else dX * x_scale
+        dW_x, dx = project_backward(x, dX_x, self.params["W_x"], input_grad, work=self._scratch("dX sorted", dX.shape))
         self.grads["W_x"] += dW_x
         self.grads["W_h"] += h_prev.reshape(-1, H).T @ dR.reshape(-1, dR.shape[-1])
         self.grads["b"] += bias_gradient(dX)

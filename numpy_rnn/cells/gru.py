@@ -17,6 +17,12 @@ Backward, given dh_t, by the chain rule:
     dX_t = [da_z | da_r | da_n]    dR_t = [da_z | da_r | da_n * r]     (the only place the two differ)
     dh_{t-1} = dh_t * z  +  dR_t W_h^T       h_{t-1} reaches h_t directly, through z, and through R_t
 
+With recurrent dropout (training only; the layer draws m_h (B, H), 0 or 1 / (1 - recurrent_dropout), once per
+sequence), the recurrent product sees the dropped state but the interpolation keeps the undropped one, as in Keras:
+
+    R_t = (h_{t-1} * m_h) W_h + b_h          h_t = z * h_{t-1} + (1 - z) * n       (h_{t-1} undropped)
+    dh_{t-1} = dh_t * z  +  (dR_t W_h^T) * m_h
+
 Each incoming gradient multiplies a factor that depends only on the forward pass: the local derivatives
 
     dh_da_z = (h_{t-1} - n) z (1 - z)       dh_da_n = (1 - z)(1 - n^2)       da_n_da_r = R_n r (1 - r)
@@ -54,10 +60,12 @@ class GRUCell(Cell):
                 "b": np.zeros(3 * H, dtype=self.dtype),
                 "b_h": np.zeros(3 * H, dtype=self.dtype)}
 
-    def step(self, X_t, states):
+    def step(self, X_t, states, m_h=None):
         (h_prev,) = states
         H = self.units
-        R_t = np.dot(h_prev, self.params["W_h"]) + self.params["b_h"]
+        # recurrent dropout: W_h sees the dropped state; h_t below mixes in the undropped h_{t-1}, as in Keras
+        h_seen = h_prev if m_h is None else h_prev * m_h
+        R_t = np.dot(h_seen, self.params["W_h"]) + self.params["b_h"]
         X_z, X_r, X_n = X_t[:, :H], X_t[:, H:2 * H], X_t[:, 2 * H:]
         R_z, R_r, R_n = R_t[:, :H], R_t[:, H:2 * H], R_t[:, 2 * H:]
         z = sigmoid(X_z + R_z)
@@ -73,7 +81,7 @@ class GRUCell(Cell):
         da_n_da_r = R_n * r * (1 - r)
         return dh_da_z, dh_da_n, da_n_da_r
 
-    def step_backward(self, dstates, cache, factors):
+    def step_backward(self, dstates, cache, factors, m_h=None):
         (dh_t,) = dstates
         h_prev, z, r, n, R_n = cache
         dh_da_z, dh_da_n, da_n_da_r = factors
@@ -82,7 +90,10 @@ class GRUCell(Cell):
         da_r = da_n * da_n_da_r
         dX_t = np.concatenate([da_z, da_r, da_n], axis=1)
         dR_t = np.concatenate([da_z, da_r, da_n * r], axis=1)
-        dh_prev = dh_t * z + np.dot(dR_t, self.params["W_h"].T)
+        dh_R = np.dot(dR_t, self.params["W_h"].T)  # the path through R_t
+        if m_h is not None:
+            dh_R *= m_h
+        dh_prev = dh_t * z + dh_R
         return dX_t, dR_t, [dh_prev]
 
     # -- Keras and PyTorch layouts -----------------------------------------------------------------------------------

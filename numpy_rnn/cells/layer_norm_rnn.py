@@ -18,6 +18,10 @@ Backward, given dh_t:
     dX_t = dR_t = da_t
     dh_{t-1} = da_t W_h^T
 
+With recurrent dropout (training only; the layer draws m_h (B, H), 0 or 1 / (1 - recurrent_dropout), once per
+sequence), W_h sees the dropped state: a_t = X_t + (h_{t-1} * m_h) W_h, and dh_{t-1} = (da_t W_h^T) * m_h
+(cells/base.py).
+
 gamma and beta act inside the step, so their gradients are added step by step, in ``step_backward``; the other
 weight gradients are those of every cell (cells/base.py).
 
@@ -51,8 +55,10 @@ class LayerNormSimpleRNNCell(Cell):
                 "gamma": np.ones(H, dtype=self.dtype),
                 "beta": np.zeros(H, dtype=self.dtype)}
 
-    def step(self, X_t, states):
+    def step(self, X_t, states, m_h=None):
         (h_prev,) = states
+        if m_h is not None:  # recurrent dropout: W_h sees the dropped state
+            h_prev = h_prev * m_h
         a_t = X_t + np.dot(h_prev, self.params["W_h"])
         mu = a_t.mean(axis=1, keepdims=True)
         inv_std = 1.0 / np.sqrt(a_t.var(axis=1, keepdims=True) + self.epsilon)
@@ -60,7 +66,7 @@ class LayerNormSimpleRNNCell(Cell):
         h_t = np.tanh(self.params["gamma"] * a_hat + self.params["beta"])
         return [h_t], (a_hat, inv_std, h_t)
 
-    def step_backward(self, dstates, cache, factors):
+    def step_backward(self, dstates, cache, factors, m_h=None):
         (dh_t,) = dstates
         a_hat, inv_std, h_t = cache
         dy = dh_t * (1 - h_t * h_t)
@@ -70,6 +76,8 @@ class LayerNormSimpleRNNCell(Cell):
         da_t = inv_std * (da_hat - da_hat.mean(axis=1, keepdims=True)
                           - a_hat * np.mean(da_hat * a_hat, axis=1, keepdims=True))
         dh_prev = np.dot(da_t, self.params["W_h"].T)
+        if m_h is not None:
+            dh_prev *= m_h
         return da_t, da_t, [dh_prev]
 
     def to_torch(self, arrays=None):

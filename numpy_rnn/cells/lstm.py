@@ -30,6 +30,12 @@ derivatives of the step,
                how c_t moves with a_i, a_f, a_g, and h_t with a_o                                     (B, 4H)
 
 so a backward step is  dc = dc_t + dh_t * dh_dc,  da = [dc | dc | dc | dh_t] * dstep_da,  and the two lines after.
+
+With recurrent dropout (training only; the layer draws m_h (B, H), 0 or 1 / (1 - recurrent_dropout), once per
+sequence), all four gates' recurrent products see the same dropped state, as in Keras, and the gradient goes back
+through the same mask (cells/base.py):
+
+    a = X_t + (h_{t-1} * m_h) W_h                    dh_{t-1} = (da W_h^T) * m_h
 ``backward_factors`` computes the local derivatives; the layer does so for all steps at once, before the backward
 loop (an LSTM of a few units is bound by the number of NumPy calls per step, not by their size).
 
@@ -58,8 +64,10 @@ class LSTMCell(Cell):
                 "W_h": self._init("orthogonal")((H, 4 * H), rng, self.dtype),
                 "b": b}
 
-    def step(self, X_t, states):
+    def step(self, X_t, states, m_h=None):
         h_prev, c_prev = states
+        if m_h is not None:  # recurrent dropout: W_h sees the dropped state
+            h_prev = h_prev * m_h
         H = self.units
         a = X_t + np.dot(h_prev, self.params["W_h"])  # [a_i | a_f | a_g | a_o]
         # i, f and o are the sigmoids of their blocks: one sigmoid call for all of a (its g block goes unused)
@@ -80,7 +88,7 @@ class LSTMCell(Cell):
                                   axis=-1)
         return dh_dc, dstep_da
 
-    def step_backward(self, dstates, cache, factors):
+    def step_backward(self, dstates, cache, factors, m_h=None):
         dh_t, dc_t = dstates
         gates, g, c_prev, tanh_c = cache
         dh_dc, dstep_da = factors
@@ -89,4 +97,6 @@ class LSTMCell(Cell):
         da = np.concatenate([dc, dc, dc, dh_t], axis=1) * dstep_da  # [da_i | da_f | da_g | da_o]
         dc_prev = dc * f
         dh_prev = np.dot(da, self.params["W_h"].T)
+        if m_h is not None:
+            dh_prev *= m_h
         return da, da, [dh_prev, dc_prev]

@@ -45,8 +45,9 @@ def make_reviews(n_samples=4000, min_length=6, max_length=12, negation_rate=0.35
 
     Raises ValueError for sizes that cannot hold a review (three sentiment words, each possibly negated).
     """
-    for name, value in (("n_samples", n_samples), ("min_length", min_length), ("max_length", max_length)):
-        check_positive_int(value, name)
+    # As Python ints: NumPy's small integer types (np.uint8) would overflow in n_samples * max_length below.
+    n_samples, min_length, max_length = (check_positive_int(value, name) for name, value in (
+        ("n_samples", n_samples), ("min_length", min_length), ("max_length", max_length)))
     if n_samples * max_length > MAX_TOKENS:
         raise ValueError(f"n_samples x max_length = {n_samples * max_length:,} tokens is more than the built-in data "
                          f"set makes ({MAX_TOKENS:,}); it is meant to be small and quick")

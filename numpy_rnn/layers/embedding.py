@@ -6,7 +6,9 @@ This is ``one_hot(ids) @ W`` without the one-hot array (see projection.py). Back
 
     dW[v] = sum of dy[b, t] over every position where ids[b, t] == v      (a scatter-add: repeats accumulate)
 
-Ids have no gradient. Keras weights: [embeddings (V, D)]; PyTorch's nn.Embedding: weight (V, D), the same array.
+Ids have no gradient. With ``mask_zero=True``, id 0 is padding: the layer hands the next one the mask ids != 0
+(B, T), which recurrent layers use to skip the padded steps (recurrent.py) and losses to ignore them; the vocabulary
+then holds input_dim - 1 real words, ids 1 ... input_dim - 1, as in Keras. Keras weights: [embeddings (V, D)]; PyTorch's nn.Embedding: weight (V, D), the same array.
 The table starts uniform in [-0.05, 0.05], Keras's default.
 """
 import numpy as np
@@ -17,18 +19,22 @@ from .projection import project, project_backward
 
 
 class Embedding(Layer):
-    """``Embedding(input_dim, output_dim)``: vocabulary size V = input_dim, vector size D = output_dim.
+    """``Embedding(input_dim, output_dim, mask_zero=False)``: vocabulary size V = input_dim, vector size D =
+    output_dim; ``mask_zero``: id 0 is padding, masked for the layers after this one.
 
     Input: integer ids of any shape; output: that shape plus (D,). Raises ValueError/TypeError for ids that are not
     integers in [0, V).
     """
 
-    config_keys = Layer.config_keys + ("output_dim", "input_length")
+    config_keys = Layer.config_keys + ("output_dim", "input_length", "mask_zero")
 
-    def __init__(self, input_dim, output_dim, input_length=None, **kwargs):
+    def __init__(self, input_dim, output_dim, input_length=None, mask_zero=False, **kwargs):
         super().__init__(input_dim=check_positive_int(input_dim, "input_dim"), **kwargs)
         self.output_dim = check_positive_int(output_dim, "output_dim")
         self.input_length = input_length
+        if not isinstance(mask_zero, (bool, np.bool_)):
+            raise TypeError(f"mask_zero must be True or False, got {mask_zero!r}")
+        self.mask_zero = bool(mask_zero)
 
     def _init_params(self, input_dim, rng):
         return {"W": rng.uniform(-0.05, 0.05, size=(input_dim, self.output_dim))}
@@ -44,6 +50,12 @@ class Embedding(Layer):
     def declared_input_shape(self):
         """``input_shape``, or ``(input_length,)`` (Keras's way of giving an Embedding its number of steps)."""
         return super().declared_input_shape() or (self.input_length,)
+
+    def compute_mask(self, mask):
+        """With ``mask_zero``, True where the last ids were not 0 (padding); otherwise the input's mask."""
+        if not self.mask_zero:
+            return mask
+        return self._require_cache() != 0
 
     def check_input(self, ids, name="x"):
         ids = np.asarray(ids)

@@ -10,9 +10,10 @@ from .recurrent import RNN, layer_doc
 class GRU(RNN):
     __doc__ = layer_doc("GRU", GRUCell)
 
-    config_keys = RNN.config_keys + ("units",)
+    config_keys = RNN.config_keys + ("units", "dropout", "recurrent_dropout")
 
-    def __init__(self, units, return_sequences=False, return_state=False, stateful=False, bptt_steps=None,
-                 **kwargs):
-        super().__init__(GRUCell(units), return_sequences=return_sequences, return_state=return_state,
-                         stateful=stateful, bptt_steps=bptt_steps, **kwargs)
+    def __init__(self, units, dropout=0.0, recurrent_dropout=0.0, return_sequences=False, return_state=False,
+                 stateful=False, bptt_steps=None, **kwargs):
+        super().__init__(GRUCell(units, dropout=dropout, recurrent_dropout=recurrent_dropout),
+                         return_sequences=return_sequences, return_state=return_state, stateful=stateful,
+                         bptt_steps=bptt_steps, **kwargs)

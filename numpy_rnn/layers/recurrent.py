@@ -24,12 +24,36 @@ or ``None`` this is full BPTT, and the gradient also reaches an ``initial_state`
 
 Stateful layers keep their final states and start the next call from them, as constants (no gradient crosses the
 call boundary): consecutive windows of long streams are then trained with truncated BPTT, as in the textbooks.
+
+Masks (padded steps, as Keras skips them). ``mask`` (B, T) is True at a sequence's real steps and False at padding
+(an ``Embedding(mask_zero=True)`` or a ``Masking`` layer before this one makes it). With m_t the mask of step t,
+
+    states_t = m_t * cell(X_t, states_{t-1}) + (1 - m_t) * states_{t-1}     a padded step changes nothing
+    output_t = s_t * h_t,  s_t = 1 if some step <= t is real, else 0        Keras's outputs: 0 before the first
+                                                                             real step, then the last real h
+
+so a sequence padded at the front and the same one padded at the end give the same final state. Backward, the
+gradient arriving at states_t goes to the cell's step where m_t = 1 and straight on to states_{t-1} where m_t = 0.
+The cell itself runs on every row (a padded row's result is thrown away): one call per step for the whole batch.
+
+``go_backwards=True`` runs the loop over the steps in reverse order (mask included), so h_T has read x_1 last; with
+``return_sequences`` the outputs come in that reversed order, as in Keras. ``Bidirectional`` (bidirectional.py) runs
+one layer each way.
+
+Dropout (the cell's ``dropout`` and ``recurrent_dropout``; only when ``training`` is True, as Sequential.fit passes):
+``_dropout_masks`` draws the masks once per call, m_x (B, F) and m_h (B, H), from the generator the layer was built
+with (the model's). m_x is applied before the one projection of every step, m_h is handed to the cell's step and
+backward step; cells/base.py has the equations. With both rates 0, or when predicting, nothing is drawn and the loops
+run exactly as without dropout.
 """
+from functools import partial
+
 import numpy as np
 
 from ..cells import CELL_CLASSES, Cell
 from ..checks import check_gradient, check_positive_int, check_random_state
 from .base import Layer
+from .dropout import dropout_mask
 from .projection import project
 
 
@@ -38,14 +62,19 @@ LAYER_ARGUMENTS = """Arguments:
     return_state=False      also return the final states: [output, h_T] ([output, h_T, c_T] for an LSTM)
     stateful=False          carry the final states into the next call, as constants (reset_states() forgets them)
     bptt_steps=None         truncate backpropagation through time to the last k steps (None: full BPTT)
+    go_backwards=False      read the steps last to first; the output sequence comes in that (reversed) order
+    dropout=0.0             the fraction of the inputs dropped while training (one mask per sequence), in [0, 1)
+    recurrent_dropout=0.0   the fraction of h_{t-1} dropped before W_h while training (one mask per sequence)
     input_dim, input_shape  the input's width, or its shape without the batch axis (steps, features) or (steps,)
     dtype=float64           "float32" or "float64"
-    random_state=None       seed (or np.random.Generator) of the initial weights when the layer builds itself
+    random_state=None       seed of the initial weights and dropout masks when the layer builds itself (in a
+                            model, the model's generator draws both)
     initializer="numpy"     "numpy", or "tensorflow" for TensorFlow's own initializers (needs TensorFlow)
     name                    the layer's name (default: its class name in snake case)
 
 Input: (B, T, F) floats, or (B, T) integer token ids read as one-hot rows. ``forward(x, initial_state=None,
-training=False, mask=None)``; ``backward(dout)`` returns dL/dx (None for ids), fills ``grads`` and
+training=False, mask=None)``, ``mask`` (B, T) booleans, False at padded steps, which leave the state unchanged;
+``backward(dout)`` returns dL/dx (None for ids), fills ``grads`` and
 ``initial_state_grads``. Weights in Keras's layout: ``get_weights`` / ``set_weights``; PyTorch's: ``to_torch`` /
 ``from_torch``. Raises ValueError or TypeError, naming the argument, for invalid arguments and for input of the
 wrong rank, size or values, and leaves the layer as it was."""
@@ -68,10 +97,10 @@ class RNN(Layer):
                "``cell`` (a SimpleRNNCell, LSTMCell, GRUCell, LayerNormSimpleRNNCell or a Cell of your own) run over "
                "the steps of its input. See the module docstring for the loop and the shapes.\n\n" + LAYER_ARGUMENTS)
 
-    config_keys = Layer.config_keys + ("return_sequences", "return_state", "stateful", "bptt_steps")
+    config_keys = Layer.config_keys + ("return_sequences", "return_state", "stateful", "bptt_steps", "go_backwards")
 
     def __init__(self, cell, return_sequences=False, return_state=False, stateful=False, bptt_steps=None,
-                 dtype=None, initializer=None, **kwargs):
+                 go_backwards=False, dtype=None, initializer=None, **kwargs):
         if isinstance(cell, dict):  # a saved configuration: {"class": ..., "config": ...}
             if cell.get("class") not in CELL_CLASSES:
                 raise ValueError(f"cell must be one of {sorted(CELL_CLASSES)}, got {cell.get('class')!r}")
@@ -86,8 +115,10 @@ class RNN(Layer):
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.stateful = bool(stateful)
+        self.go_backwards = bool(go_backwards)
         self.bptt_steps = check_positive_int(bptt_steps, "bptt_steps", allow_none=True)
         self.states = None  # the carried states of a stateful layer
+        self.rng = None  # the generator of the dropout masks (build sets it)
         self.hidden_states = None  # (T + 1, B, H) after a forward pass: h_0 ... h_T
         self.initial_state_grads = None
 
@@ -116,6 +147,14 @@ class RNN(Layer):
     def state_names(self):
         return self.cell.state_names
 
+    @property
+    def dropout(self):
+        return self.cell.dropout
+
+    @property
+    def recurrent_dropout(self):
+        return self.cell.recurrent_dropout
+
     def build(self, input_dim, rng=None):
         input_dim = check_positive_int(input_dim, "input_dim")
         if self.input_dim is not None and self.input_dim != input_dim:
@@ -129,6 +168,9 @@ class RNN(Layer):
             self.cell.dtype, self.cell.initializer = self.dtype, self.initializer
             self.cell.build(input_dim, check_random_state(self.random_state) if rng is None else rng)
         self.input_dim = input_dim
+        # The dropout masks' generator: the model's when a model builds the layer, else one of its own.
+        if rng is not None or self.rng is None:
+            self.rng = check_random_state(self.random_state) if rng is None else rng
         self.built = True
 
     def get_config(self):
@@ -150,35 +192,68 @@ class RNN(Layer):
 
     # -- forward ----------------------------------------------------------------------------------------------------
     def forward(self, x, initial_state=None, training=False, mask=None):
-        """Run the cell over ``x`` (B, T, F) or token ids (B, T). See the module docstring for shapes."""
+        """Run the cell over ``x`` (B, T, F) or token ids (B, T). See the module docstring for shapes and masks."""
         x = self.check_input(x)
+        keep = self._check_mask(mask, x.shape[:2])
         if not self.built:
             self.build(x.shape[-1])
         B, G = x.shape[0], self.cell.gates * self.units
         states = self._initial_states(B, initial_state)
+        m_x, m_h = self._dropout_masks(B, training)
 
-        x_tm = np.ascontiguousarray(x.swapaxes(0, 1))  # time-major: x_t is a contiguous (B, F) block; ids stay ids
+        x_tm = x.swapaxes(0, 1)  # time-major: x_t is a contiguous (B, F) block; ids stay ids
+        if self.go_backwards:  # the steps in reverse order, and their mask with them
+            x_tm = x_tm[::-1]
+            keep = None if keep is None else keep[::-1]
+        x_tm = np.ascontiguousarray(x_tm)
         # (T, B, G): the input part of every step at once, in a work array kept from call to call
-        X = project(x_tm, self.params["W_x"], self.params["b"], out=self._scratch("X", (len(x_tm), B, G)))
+        X, x_scale = self._scratch("X", (len(x_tm), B, G)), None
+        if m_x is None:
+            X = project(x_tm, self.params["W_x"], self.params["b"], out=X)
+        else:  # x_tm becomes what W_x saw, x * m_x (ids stay ids; x_scale holds m_x[b, id])
+            x_tm, X, x_scale = self._project_dropped(x_tm, m_x, X)
         # h_0 ... h_T (T + 1, B, H). With return_sequences it is the output, a new array at every call; otherwise it
         # never leaves the layer and is a work array kept from call to call (see "the work done for many steps").
         shape = (len(X) + 1, B, self.units)
         h = np.empty(shape, dtype=self.dtype) if self.return_sequences else self._scratch("h", shape)
         h[0] = states[0]
-        step, caches = self.cell.step, []
+        step, caches = self.cell.step if m_h is None else partial(self.cell.step, m_h=m_h), []
         for t, X_t in enumerate(X):
-            states, cache = step(X_t, states)
+            new_states, cache = step(X_t, states)
+            if keep is not None:  # a masked step leaves the states as they were
+                new_states = [np.where(keep[t], new, old) for new, old in zip(new_states, states)]
+            states = new_states
             h[t + 1] = states[0]
             caches.append(cache)
 
-        self.cache = (x_tm, h, caches)
+        # Outputs at masked steps repeat the last real step's output, and are 0 before the first one (Keras's rule):
+        # h_t times "a real step has been seen by step t".
+        seen = None if keep is None else np.logical_or.accumulate(keep, axis=0)
+        self.cache = (x_tm, h, caches, keep, seen, (m_x, m_h, x_scale))
         self.hidden_states = h
         if self.stateful:
             self.states = [s.copy() for s in states]
-        out = h[1:].swapaxes(0, 1) if self.return_sequences else states[0]
+        if self.return_sequences:
+            out = (h[1:] if seen is None else h[1:] * seen).swapaxes(0, 1)
+        else:
+            out = states[0] if seen is None else states[0] * seen[-1]
         if self.return_state:
             return [out] + list(states)
         return out
+
+    def _check_mask(self, mask, shape):
+        """The mask as (T, B, 1) booleans, time-major like the steps, or None when no step is masked.
+        Raises ValueError/TypeError naming ``mask`` for anything but 0/1 or booleans of shape (B, T)."""
+        if mask is None:
+            return None
+        mask = np.asarray(mask)
+        if mask.shape != tuple(shape):
+            raise ValueError(f"{self.name}: mask must have shape (batch, steps) = {tuple(shape)}, got {mask.shape}")
+        if mask.dtype.kind not in "biuf" or not np.all((mask == 0) | (mask == 1)):
+            raise TypeError(f"{self.name}: mask must hold booleans (or 0/1): True for a real step, False for padding")
+        if mask.all():
+            return None  # nothing to skip: the plain loop
+        return mask.astype(bool).T[:, :, None]
 
     def _initial_states(self, B, initial_state):
         shape = (B, self.units)
@@ -201,6 +276,29 @@ class RNN(Layer):
             return list(self.states)
         return [np.zeros(shape, dtype=self.dtype) for _ in self.state_names]
 
+    def _dropout_masks(self, B, training):
+        """``(m_x, m_h)``: this call's dropout masks (layers/dropout.py), (B, F) for the inputs and (B, H) for the
+        state, each drawn once for the whole sequence; None for each that is off (predicting, or a rate of 0)."""
+        if not training:
+            return None, None
+        m_x = dropout_mask(self.rng, (B, self.input_dim), self.dropout, self.dtype) if self.dropout else None
+        m_h = (dropout_mask(self.rng, (B, self.units), self.recurrent_dropout, self.dtype)
+               if self.recurrent_dropout else None)
+        return m_x, m_h
+
+    def _project_dropped(self, x_tm, m_x, out):
+        """X = (x * m_x) W_x + b for every step into ``out``. Returns ``(x_seen, X, x_scale)``: what W_x saw (the
+        dropped floats; the ids themselves) and, for ids, x_scale (T, B, 1) = m_x[b, id], since the dropped one-hot
+        row of id is that one number times the row: (one_hot(id) * m_x) W_x = m_x[b, id] W_x[id]."""
+        if x_tm.dtype.kind in "iu":
+            x_scale = np.take_along_axis(m_x, x_tm.T, axis=1).T[..., None]  # (T, B, 1)
+            X = project(x_tm, self.params["W_x"], out=out)
+            X *= x_scale
+            X += self.params["b"]
+            return x_tm, X, x_scale
+        x_seen = x_tm * m_x
+        return x_seen, project(x_seen, self.params["W_x"], self.params["b"], out=out), None
+
     # -- backward ---------------------------------------------------------------------------------------------------
     def backward(self, dout):
         """Gradients of the loss w.r.t. the input (B, T, F), or None for token ids.
@@ -209,7 +307,7 @@ class RNN(Layer):
         may be None. Parameter gradients go to ``self.grads``, initial-state gradients to ``initial_state_grads``
         (None when truncation cut them off).
         """
-        x_tm, h, caches = self._require_cache()
+        x_tm, h, caches, keep, seen, (m_x, m_h, x_scale) = self._require_cache()
         T, B, H = len(caches), h.shape[1], self.units
         if self.return_state:
             if not isinstance(dout, (list, tuple)) or len(dout) != 1 + len(self.state_names):
@@ -226,8 +324,10 @@ class RNN(Layer):
             dout = check_gradient(dout, (B, T, H) if self.return_sequences else (B, H), self.dtype)
             if self.return_sequences:
                 dh_seq = dout.swapaxes(0, 1)  # (T, B, H)
+                if seen is not None:  # the zeros output before a sequence's first real step lead nowhere
+                    dh_seq = dh_seq * seen
             else:
-                dstates[0] = dstates[0] + dout
+                dstates[0] = dstates[0] + (dout if seen is None else dout * seen[-1])
 
         cut = T - self.bptt_steps if self.bptt_steps is not None and self.bptt_steps < T else -1
         # The first step the gradient reaches: step 0, except that with truncation and only the last output used,
@@ -236,7 +336,7 @@ class RNN(Layer):
         # Each step's dX_t and dR_t go into rows of work arrays (n, B, G) as they come, for the weight gradients after
         # the loop; most cells' dX_t and dR_t are the same array, and then so are dX and dR.
         self.cell.zero_grads()
-        step_backward = self.cell.step_backward
+        step_backward = self.cell.step_backward if m_h is None else partial(self.cell.step_backward, m_h=m_h)
         dX = self._scratch("dX", (T - start, B, self.cell.gates * H))
         dR = None
         for first, last in reversed(self._blocks(caches, start, T)):
@@ -244,7 +344,12 @@ class RNN(Layer):
             for t in range(last - 1, first - 1, -1):
                 if dh_seq is not None:
                     dstates[0] = dstates[0] + dh_seq[t]
-                dX_t, dR_t, dstates = step_backward(dstates, caches[t], factors[t - first])
+                factors_t = factors[t - first]
+                if keep is None:
+                    dX_t, dR_t, dstates = step_backward(dstates, caches[t], factors_t)
+                else:  # the cell's new states were kept at real steps only; elsewhere the old ones passed through
+                    dX_t, dR_t, dprev = step_backward([d * keep[t] for d in dstates], caches[t], factors_t)
+                    dstates = [dp + np.where(keep[t], 0, d) for dp, d in zip(dprev, dstates)]
                 dX[t - start] = dX_t
                 if dR is None:
                     dR = dX if dR_t is dX_t else self._scratch("dR", dX.shape)
@@ -254,7 +359,12 @@ class RNN(Layer):
                     dstates = [np.zeros_like(d) for d in dstates]
 
         # The weight gradients of all the reached steps at once (and dx, when wanted).
-        dx_reached = self.cell.backward_projections(x_tm[start:], h[start:T], dX, dR, self.input_grad)
+        # With dropout, the dropped values the kernels saw: x_tm already is (or x_scale says it), h_{t-1} * m_h.
+        h_prev = h[start:T] if m_h is None else h[start:T] * m_h
+        dx_reached = self.cell.backward_projections(x_tm[start:], h_prev, dX, dR, self.input_grad,
+                                                    None if x_scale is None else x_scale[start:])
+        if m_x is not None and dx_reached is not None:
+            dx_reached *= m_x
         # The initial state gets a gradient when the loop ran down to step 0.
         self.initial_state_grads = dstates if start == 0 else None
         if dx_reached is None:  # token ids, or not wanted
@@ -264,6 +374,8 @@ class RNN(Layer):
         else:  # the steps the gradient did not reach get zeros
             dx_tm = np.zeros(x_tm.shape, dtype=self.dtype)
             dx_tm[start:] = dx_reached
+        if self.go_backwards:  # back to the input's order
+            dx_tm = dx_tm[::-1]
         return dx_tm.swapaxes(0, 1)  # (B, T, F), a view of the time-major array
 
     # -- the work done for many steps at once -----------------------------------------------------------------------
@@ -314,7 +426,8 @@ class RNN(Layer):
     # -- model contract (training/persistence) ----------------------------------------------------------------------
     # What a model asks of a layer (layers/base.py has the defaults), kept in this one block so that it moves with
     # the layer. ``reset_states`` above, and ``training`` and ``mask`` in ``forward``, belong to the same contract:
-    # nothing differs between training and predicting here, and no mask is produced yet (a mask given is not used).
+    # ``training`` switches the dropout masks on (the module docstring), and no mask is produced yet (a mask given is
+    # not used).
     needs_sequences = True  # input (batch, steps, features), or token ids (batch, steps)
 
     def output_kind(self, input_kind):
