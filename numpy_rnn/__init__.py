@@ -1,6 +1,8 @@
 """numpy_rnn: recurrent neural networks in pure NumPy, every gradient written by hand and checked."""
 # layers before cells: a cell is built on the layers' base class, and the named layers on the cells.
-from .layers import GRU, LSTM, RNN, Bidirectional, Dense, Dropout, Embedding, LayerNormSimpleRNN, Masking, SimpleRNN  # isort: skip
+from .layers import (  # isort: skip
+    GRU, LSTM, RNN, Activation, Bidirectional, Dense, Dropout, Embedding, Flatten, LayerNormSimpleRNN, Masking,
+    SimpleRNN, TimeDistributed)
 from .cells import GRUCell, LayerNormSimpleRNNCell, LSTMCell, SimpleRNNCell  # isort: skip
 from .callbacks import (
     Callback,
@@ -22,5 +24,5 @@ __version__ = "0.1.0"
 __all__ = ["RecurrentNetwork", "NotFittedError", "Sequential", "Callback", "History", "ModelCheckpoint",
            "EarlyStopping", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "LambdaCallback", "Embedding",
            "SimpleRNN", "LSTM", "GRU", "LayerNormSimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
-           "LayerNormSimpleRNNCell", "Dense", "Dropout", "Bidirectional", "Masking", "SGD", "RMSprop", "Adam", "Adagrad",
-           "gradcheck", "numerical_gradient", "relative_error"]
+           "LayerNormSimpleRNNCell", "Dense", "Dropout", "Bidirectional", "Masking", "Flatten", "Activation",
+           "TimeDistributed", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck", "numerical_gradient", "relative_error"]

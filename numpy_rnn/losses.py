@@ -1,7 +1,23 @@
-"""Losses with their gradients.
+"""Losses with their gradients, optionally weighted per sample or per position.
 
-Every loss is a function ``loss(y, output, ...) -> (value, doutput)``: the mean loss and its gradient with respect to
-``output``. Returning both from one call keeps the formula and its derivative next to each other.
+Every loss is a function ``loss(y, output, sample_weight=None) -> (value, doutput)``: the loss and its gradient with
+respect to ``output``. Returning both from one call keeps the formula and its derivative next to each other.
+
+Each loss first computes one value per *element*: per output entry for the squared error and binary cross-entropy
+(``output.shape``), per position for the class losses, whose last axis holds the classes (``output.shape[:-1]``).
+Then all of them are reduced the same way, in ``_weighted_mean``, as Keras 3's default reduction
+"sum_over_batch_size" does:
+
+    value = sum(w * loss) / number of elements          dvalue/dloss = w / number of elements
+
+``w`` is ``sample_weight``: an array of shape ``output.shape[:k]`` for some 1 <= k <= output.ndim - 1, that is one
+weight per sample ``(batch,)``, or per time step ``(batch, steps)`` (Keras's "temporal" weights), spread over the
+axes it does not have. Without it every weight is 1 and the value is the plain mean. The divisor is the number of
+elements, not the sum of the weights: weights of all ones give exactly the unweighted loss, a weight of 2 counts a
+sample twice, and zeros drop samples from the sum but not from the count (as in Keras).
+
+A 0/1 mask over positions (padding) enters as a weight rescaled so that the loss is the mean over the unmasked
+positions only, ``w = mask * mask.size / sum(mask)`` (``mask_weights``, Keras's rule).
 
 Binary cross-entropy is computed from the logit ``z``, never from ``a = sigmoid(z)``: with ``a`` the log of 0 appears
 as soon as ``a`` rounds to 0 or 1 (logits beyond about +-37 in float64). With the logit,
@@ -10,6 +26,8 @@ as soon as ``a`` rounds to 0 or 1 (logits beyond about +-37 in float64). With th
     dL/dz = a - y
 
 and neither term can overflow. The same holds for softmax + cross-entropy, whose gradient is ``softmax(z) - onehot(y)``.
+
+Raises nothing itself: the model checks targets and weights before it calls a loss (see ``Sequential.fit``).
 """
 import numpy as np
 
@@ -17,30 +35,56 @@ from .activations import sigmoid, softmax
 from .checks import lookup
 
 
-def binary_crossentropy_from_logits(y, z):
-    """Mean binary cross-entropy of labels ``y`` (0/1) and logits ``z`` of the same shape; gradient w.r.t. ``z``."""
-    n = z.size
-    # Divided before summing, so that a mean of losses near the largest float cannot overflow in the sum.
-    value = np.sum((np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))) / n)
-    return float(value), (sigmoid(z) - y) / n
+def _weighted_mean(loss, dloss, sample_weight=None):
+    """``(value, gradient)``: Keras's "sum_over_batch_size" of the per-element ``loss`` and its gradient, given the
+    per-element derivative ``dloss`` (of ``loss``'s shape, or with one more axis, the classes, for the class losses).
+
+    ``sample_weight`` of shape ``loss.shape[:k]`` is spread over the remaining axes of ``loss`` and of ``dloss``.
+    """
+    n = loss.size
+    if sample_weight is None:
+        # Divided before summing, so that a mean of losses near the largest float cannot overflow in the sum.
+        return float(np.sum(loss / n)), dloss / n
+    w = np.asarray(sample_weight)
+    w_loss = w.reshape(w.shape + (1,) * (loss.ndim - w.ndim))  # (B, 1, 1) for loss (B, T, n): one w per sample
+    w_dloss = w.reshape(w.shape + (1,) * (dloss.ndim - w.ndim))
+    return float(np.sum(w_loss * loss / n)), w_dloss * dloss / n
 
 
-def binary_crossentropy(y, a, epsilon=1e-7):
-    """Mean binary cross-entropy of labels ``y`` and probabilities ``a``; gradient w.r.t. ``a``.
+def mask_weights(mask, sample_weight=None):
+    """The weights that make a loss the mean over the positions where ``mask`` (0/1, e.g. ``(batch, steps)``) is 1:
+    ``mask * mask.size / sum(mask)``, times ``sample_weight`` when given (of shape ``mask.shape[:k]``). An all-zero
+    mask gives all-zero weights (a loss of 0). Keras adds 1e-7 to ``sum(mask)``; here the division is exact."""
+    mask = np.asarray(mask, dtype=np.float64)
+    counted = float(mask.sum())
+    w = mask * (mask.size / counted) if counted > 0 else np.zeros_like(mask)
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight)
+        w = w * sample_weight.reshape(sample_weight.shape + (1,) * (w.ndim - sample_weight.ndim))
+    return w
+
+
+def binary_crossentropy_from_logits(y, z, sample_weight=None):
+    """Binary cross-entropy of labels ``y`` (0/1) and logits ``z`` of the same shape; gradient w.r.t. ``z``."""
+    loss = np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))
+    return _weighted_mean(loss, sigmoid(z) - y, sample_weight)
+
+
+def binary_crossentropy(y, a, sample_weight=None, epsilon=1e-7):
+    """Binary cross-entropy of labels ``y`` and probabilities ``a``; gradient w.r.t. ``a``.
 
     Probabilities are clipped to ``[epsilon, 1 - epsilon]`` as Keras does. Models whose last layer is a sigmoid use the
     exact logit form above instead (see ``Sequential.compile``).
     """
     a = np.clip(a, epsilon, 1 - epsilon)
-    n = a.size
-    value = -np.sum(y * np.log(a) + (1 - y) * np.log(1 - a)) / n
-    return float(value), (a - y) / (a * (1 - a)) / n
+    loss = -(y * np.log(a) + (1 - y) * np.log(1 - a))
+    return _weighted_mean(loss, (a - y) / (a * (1 - a)), sample_weight)
 
 
-def mean_squared_error(y, yhat):
-    """Mean over every element of ``(yhat - y)^2``; gradient w.r.t. ``yhat``."""
+def mean_squared_error(y, yhat, sample_weight=None):
+    """``(yhat - y)^2`` per element; gradient w.r.t. ``yhat``."""
     diff = yhat - y
-    return float(np.mean(diff * diff)), 2 * diff / diff.size
+    return _weighted_mean(diff * diff, 2 * diff, sample_weight)
 
 
 def _class_targets(y, z):
@@ -51,35 +95,29 @@ def _class_targets(y, z):
     return y.astype(np.intp)
 
 
-def softmax_crossentropy_from_logits(y, z, mask=None):
-    """Softmax + cross-entropy over the last axis of logits ``z`` ``(..., C)``.
+def softmax_crossentropy_from_logits(y, z, sample_weight=None):
+    """Softmax + cross-entropy over the last axis of logits ``z`` ``(..., C)``: one loss per position ``(...)``.
 
-    ``y`` holds integer classes ``(...)`` or one-hot rows ``(..., C)``. ``mask`` ``(...)`` of 0/1 weights selects which
-    positions count (padding in a sequence gets 0); the loss is the mean over the counted positions.
+    ``y`` holds integer classes ``(...)`` or one-hot rows ``(..., C)``.
     """
     classes = _class_targets(y, z)
-    weights = np.ones(z.shape[:-1]) if mask is None else np.asarray(mask, dtype=z.dtype)
-    count = max(float(weights.sum()), 1.0)
     shifted = z - z.max(axis=-1, keepdims=True)
     log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
     picked = np.take_along_axis(log_probs, classes[..., None], axis=-1)[..., 0]
-    value = -np.sum(weights * picked) / count
     dz = softmax(z)
     np.put_along_axis(dz, classes[..., None], np.take_along_axis(dz, classes[..., None], axis=-1) - 1, axis=-1)
-    return float(value), dz * (weights / count)[..., None]
+    return _weighted_mean(-picked, dz, sample_weight)
 
 
-def categorical_crossentropy(y, a, mask=None, epsilon=1e-7):
-    """Cross-entropy of probabilities ``a`` ``(..., C)`` (e.g. a softmax output); gradient w.r.t. ``a``."""
+def categorical_crossentropy(y, a, sample_weight=None, epsilon=1e-7):
+    """Cross-entropy of probabilities ``a`` ``(..., C)`` (e.g. a softmax output), one loss per position ``(...)``;
+    gradient w.r.t. ``a``, non-zero only at each position's true class: d(-log a_c)/da_c = -1/a_c."""
     classes = _class_targets(y, a)
-    weights = np.ones(a.shape[:-1]) if mask is None else np.asarray(mask, dtype=a.dtype)
-    count = max(float(weights.sum()), 1.0)
     a = np.clip(a, epsilon, 1.0)
     picked = np.take_along_axis(a, classes[..., None], axis=-1)[..., 0]
-    value = -np.sum(weights * np.log(picked)) / count
     da = np.zeros_like(a)
-    np.put_along_axis(da, classes[..., None], (-weights / count / picked)[..., None], axis=-1)
-    return float(value), da
+    np.put_along_axis(da, classes[..., None], (-1 / picked)[..., None], axis=-1)
+    return _weighted_mean(-np.log(picked), da, sample_weight)
 
 
 LOSSES = {
@@ -101,3 +139,41 @@ FUSED_LOSSES = {
 def get_loss(name):
     """Return the loss function for a name (or a callable, returned as it is). Raises ValueError for unknown names."""
     return lookup(name, LOSSES, "loss")
+
+
+def class_weights(class_weight, y, output_shape):
+    """Per-sample (per-position) weights ``class_weight[class of each target]``, of shape ``output_shape[:-1]``, for
+    a model whose output has ``output_shape`` (batch axis included).
+
+    The classes are read from ``y`` as the loss reads them: integer labels ``(...)`` or one-hot rows ``(..., C)`` for
+    outputs of C > 1 columns; 0/1 labels (rounded, as Keras does) for one column, whose classes are 0 and 1. A class
+    missing from the dict weighs 1 (Keras). Raises TypeError/ValueError naming ``class_weight`` for anything but a
+    dict of known classes (non-negative integers below the number of classes) to finite non-negative numbers, and
+    naming ``y`` for targets that are not such classes.
+    """
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"class_weight must be a dict {{class: weight}}, got {type(class_weight).__name__}")
+    n_classes = output_shape[-1] if output_shape[-1] > 1 else 2
+    table = np.ones(n_classes)
+    for key, weight in class_weight.items():
+        if isinstance(key, (bool, np.bool_)) or not isinstance(key, (int, np.integer)):
+            raise TypeError(f"class_weight keys must be integer classes, got {key!r}")
+        if not 0 <= key < n_classes:
+            raise ValueError(f"class_weight has class {key}, but the model's output has classes 0 to "
+                             f"{n_classes - 1}")
+        if isinstance(weight, (bool, np.bool_)) or not isinstance(weight, (int, float, np.integer, np.floating)):
+            raise TypeError(f"class_weight[{key}] must be a number, got {weight!r}")
+        if not (np.isfinite(weight) and weight >= 0):
+            raise ValueError(f"class_weight[{key}] must be a finite non-negative number, got {weight!r}")
+        table[key] = weight
+    y = np.asarray(y)
+    if output_shape[-1] == 1:
+        classes = np.round(y.reshape(output_shape)[..., 0])
+    elif y.size == int(np.prod(output_shape)):  # one-hot rows
+        classes = np.argmax(y.reshape(output_shape), axis=-1)
+    else:
+        classes = y.reshape(output_shape[:-1])
+    if classes.size and (classes.min() < 0 or classes.max() >= n_classes or np.any(classes != np.round(classes))):
+        raise ValueError(f"y must hold classes 0 to {n_classes - 1} to be weighted by class_weight, got values from "
+                         f"{classes.min()} to {classes.max()}")
+    return table[classes.astype(np.intp)]

@@ -11,6 +11,10 @@ When the last layer is ``Dense(activation="sigmoid")`` with ``binary_crossentrop
 with a categorical cross-entropy, the activation and the loss are computed together from the logit, which is exact
 and cannot overflow (see losses.py); the model still outputs probabilities.
 
+Weights (``fit``'s ``sample_weight`` and ``class_weight``, one per sample or per time step) travel with their samples
+through the minibatches and enter the loss in ``_loss``, the one place where the model computes its loss; a padding
+mask joins them there as one more factor (losses.py, ``mask_weights``).
+
 ``fit`` hands training.py's loop the model's minibatches (data/batches.py) and its one-batch step; the loop runs the
 epochs, the callbacks (callbacks.py) and the guards (guards.py): a NaN or infinite loss or gradient stops training
 with ``TrainingDivergedError`` before the bad update, gradient norms beyond ``gradient_warnings`` are reported, and
@@ -22,6 +26,8 @@ Stateful training: when a recurrent layer is ``stateful``, ``fit`` feeds the bat
 of one batch must continue sample i of the batch before, so the carried state belongs to the same stream. Each batch is
 then a window of truncated BPTT, and gradients stop at its start. Call ``reset_states()`` where the streams restart.
 """
+import inspect
+
 import numpy as np
 
 from .callbacks import History
@@ -29,8 +35,8 @@ from .checks import check_dtype, check_positive_int, check_random_state
 from .data.batches import chunks, count_batches, minibatches
 from .guards import BatchGuard
 from .layers.base import Layer
-from .losses import FUSED_LOSSES, get_loss
-from .metrics import get_metric
+from .losses import FUSED_LOSSES, class_weights, get_loss
+from .metrics import METRICS, get_metric
 from .optimizers import get_optimizer
 from .persistence import (
     layer_config,
@@ -43,6 +49,8 @@ from .persistence import (
 from .training import TrainingLoop
 
 CLASS_LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
+LOSS_CONTRACT = ("a loss must be a function loss(y, output) returning (value, doutput): the mean loss as a float, and "
+                 "its gradient with respect to output, an array of output's shape (see numpy_rnn/losses.py)")
 
 
 class Sequential:
@@ -66,6 +74,7 @@ class Sequential:
         self.optimizer = None
         self.loss = None
         self.metrics = []
+        self.weighted_metrics = []
         self.history = None
         self.stop_training = False  # a callback sets it to end fit after the current batch or epoch
         for layer in layers or []:
@@ -160,17 +169,37 @@ class Sequential:
             self.build()
 
     # -- compiling ----------------------------------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
-        """Choose the optimizer (name or instance), the loss (name or function) and metric names.
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None):
+        """Choose the optimizer (name or instance), the loss (name or function) and metrics (names or functions).
 
-        Raises ValueError for unknown names (nothing is changed then).
+        A loss given as a function must follow losses.py's contract: ``loss(y, output)`` returns ``(value, doutput)``,
+        the mean loss as a float and its gradient with respect to ``output`` (an array of ``output``'s shape); to be
+        used with sample or class weights it takes ``sample_weight=`` too. It is tried here on a tiny example (``y``
+        and ``output`` of shape (2, 1)), and its results are checked again on every batch.
+
+        ``metrics`` are computed without the sample weights, as Keras's are; ``weighted_metrics`` with them (the
+        weighted mean, metrics.py), and are logged under their own names, or ``weighted_<name>`` when a metric of
+        that name is in ``metrics`` too. A metric function used as a weighted metric must take ``sample_weight=``.
+
+        Raises ValueError for unknown names and TypeError for a loss function that breaks the contract or a weighted
+        metric function that takes no weights (nothing is changed then).
         """
         if loss is None:
             raise ValueError("compile needs a loss, e.g. loss='mse' or loss='binary_crossentropy'")
         optimizer = get_optimizer(optimizer)
         loss_fn = get_loss(loss)
+        if not isinstance(loss, str):
+            _try_custom_loss(loss_fn)
         metric_fns = [(name if isinstance(name, str) else name.__name__, get_metric(name)) for name in metrics or []]
-        self.optimizer, self.loss, self._loss_fn, self.metrics = optimizer, loss, loss_fn, metric_fns
+        plain_names = {name for name, _ in metric_fns}
+        weighted_fns = []
+        for metric in weighted_metrics or []:
+            name, fn = metric if isinstance(metric, str) else metric.__name__, get_metric(metric)
+            if not _takes_sample_weight(fn):
+                raise TypeError(f"weighted_metrics: the metric {name} does not take sample_weight=")
+            weighted_fns.append((f"weighted_{name}" if name in plain_names else name, fn))
+        self.optimizer, self.loss, self._loss_fn = optimizer, loss, loss_fn
+        self.metrics, self.weighted_metrics = metric_fns, weighted_fns
 
     def _require_compiled(self):
         if self.optimizer is None:
@@ -186,13 +215,14 @@ class Sequential:
             x, mask = layer.forward(x, training=training, mask=mask), layer.compute_mask(mask)
         return x
 
-    def loss_and_gradients(self, x, y, training=True):
+    def loss_and_gradients(self, x, y, training=True, sample_weight=None):
         """Forward, loss and backward on one batch: returns ``(loss, output)`` and fills every layer's ``grads``.
 
-        The optimizer is not called, so this is also what a gradient check of the whole model differentiates.
+        ``sample_weight``: None or checked weights (see ``_loss``). The optimizer is not called, so this is also what a
+        gradient check of the whole model differentiates.
         """
         out = self.forward(x, training=training)
-        value, d, fused = self._loss(y, out)
+        value, d, fused = self._loss(y, out, sample_weight)
         d = self.layers[-1].backward(d, through_activation=False) if fused else self.layers[-1].backward(d)
         for layer in reversed(self.layers[:-1]):
             if d is None:  # token ids: nothing further down to differentiate
@@ -200,36 +230,61 @@ class Sequential:
             d = layer.backward(d)
         return value, out
 
-    def _loss(self, y, out):
-        """``(value, gradient, fused)``: the gradient is w.r.t. the last layer's logit when the loss is fused with
-        its activation, else w.r.t. its output."""
+    def _loss(self, y, out, sample_weight=None):
+        """``(value, gradient, fused)`` of the compiled loss for targets ``y`` and the model's output ``out``: the
+        gradient is w.r.t. the last layer's logit when the loss is fused with its activation, else w.r.t. ``out``.
+        Every loss the model computes (training, evaluation, validation) is computed here.
+
+        ``sample_weight`` is None or an array of non-negative weights of shape ``out.shape[:k]``, 1 <= k < out.ndim:
+        one per sample ``(batch,)``, or one per position ``(batch, steps)`` for sequence outputs
+        ``(batch, steps, n)``, each spread over the axes it does not have. The value is Keras 3's
+        "sum_over_batch_size": ``sum(w * loss per element) / number of elements``, so weights of ones give the
+        unweighted loss exactly. A padding mask ``(batch, steps)`` is one more factor of the weights, rescaled so
+        that the loss is the mean over the unmasked positions: ``losses.mask_weights(mask, sample_weight)``.
+        """
         last = self.layers[-1]
+        targets = self._targets(y, out)
+        weights = {} if sample_weight is None else {"sample_weight": sample_weight}  # custom losses may not take it
         fused = FUSED_LOSSES.get((getattr(last, "activation", None), self.loss))
         if fused is not None:
-            return (*fused(self._targets(y, out), last.logits), True)
-        return (*self._loss_fn(self._targets(y, out), out), False)
+            return (*fused(targets, last.logits, **weights), True)
+        if isinstance(self.loss, str):
+            return (*self._loss_fn(targets, out, **weights), False)
+        if weights and not _takes_sample_weight(self._loss_fn):
+            raise TypeError(f"sample_weight: the loss {_name_of(self._loss_fn)} does not take sample_weight=, so it "
+                            "cannot be weighted (by sample_weight, class_weight or a mask); add the argument")
+        return (*_checked_loss_result(self._loss_fn(targets, out, **weights), out, self._loss_fn), False)
 
     def _targets(self, y, out):
         if self.loss in CLASS_LOSSES:
             return y
         return np.reshape(y, out.shape).astype(out.dtype, copy=False)
 
-    def train_on_batch(self, x, y):
-        """One optimizer step on one batch; returns the batch loss (before the step). Raises ValueError/TypeError,
-        before anything changes, for invalid data. Unlike ``fit``, it is not guarded (no copy of the weights to
-        restore: it is the lean call for loops of your own)."""
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
+        """One optimizer step on one batch; returns the batch loss (before the step). ``sample_weight`` and
+        ``class_weight`` as in ``fit``. Raises ValueError/TypeError, before anything changes, for invalid data.
+        Unlike ``fit``, it is not guarded (no copy of the weights to restore: it is the lean call for loops of your
+        own)."""
         self._require_compiled()
         x, y = self._check_data(x, y, "x", "y")
-        value, _ = self.loss_and_gradients(x, y, training=True)
+        weights = self._training_weights(x, y, sample_weight, class_weight)
+        value, _ = self.loss_and_gradients(x, y, training=True, sample_weight=weights)
         self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
         return value
 
     # -- whole data sets ----------------------------------------------------------------------------------------------
     def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, shuffle=None, verbose=1, checkpoint=None,
-            gradient_warnings=(1e-8, 1e3), callbacks=None):
+            gradient_warnings=(1e-8, 1e3), callbacks=None, validation_split=0.0, sample_weight=None, class_weight=None):
         """Train for ``epochs`` epochs of minibatches; returns ``model.history``, which continues across calls.
 
         ``shuffle`` defaults to True, and to False when a layer is stateful (where True is an error).
+        ``validation_data``: ``(x_val, y_val)`` or ``(x_val, y_val, val_sample_weight)``, evaluated after every epoch
+        (``val_loss``, ...). ``validation_split``: a fraction in [0, 1) of the samples held out as validation data,
+        the *last* ones, taken before any shuffling (as Keras does; ignored when ``validation_data`` is given).
+        ``sample_weight``: one non-negative weight per sample ``(samples,)``, or per time step ``(samples, steps)`` for
+        sequence outputs; see ``_loss`` for how it enters the loss. ``class_weight``: ``{class: weight}``, turned into
+        a weight per sample (or position) from the targets, times ``sample_weight`` when both are given; it weighs the
+        training loss only, not validation. Metrics are unweighted.
         ``checkpoint``: a path to save the model to after every epoch. ``gradient_warnings``: (vanishing, exploding)
         global gradient-norm thresholds to warn about, or None. ``callbacks``: a list of ``Callback`` (callbacks.py).
         Raises ValueError/TypeError, before anything changes, for invalid data or arguments; TrainingDivergedError
@@ -240,14 +295,24 @@ class Sequential:
         batch_size = check_positive_int(batch_size, "batch_size")
         loop = TrainingLoop(callbacks, checkpoint, gradient_warnings, verbose)
         x, y = self._check_data(x, y, "x", "y")
+        sample_weight = self._check_sample_weight(sample_weight, x, "sample_weight")
+        validation_split = _check_fraction(validation_split, "validation_split")
         validate = None
+        if validation_data is None and validation_split > 0:
+            x, y, sample_weight, validation_data = _split_off_validation(x, y, sample_weight, validation_split)
         if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError("validation_data must be a tuple (x_val, y_val)")
-            x_val, y_val = self._check_data(*validation_data, "x_val", "y_val")
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight)")
+            x_val, y_val = self._check_data(*validation_data[:2], "x_val", "y_val")
+            w_val = None if len(validation_data) == 2 else self._check_sample_weight(
+                validation_data[2], x_val, "val_sample_weight")
+            if w_val is not None:
+                self._require_weighted_loss("val_sample_weight")
 
             def validate():
-                return {f"val_{k}": v for k, v in self._evaluate(x_val, y_val, batch_size).items()}
+                return {f"val_{k}": v for k, v in self._evaluate(x_val, y_val, batch_size, w_val).items()}
+
+        weights = self._training_weights(x, y, sample_weight, class_weight, checked=True)
 
         stateful = any(layer.stateful for layer in self.layers)
         if shuffle is None:
@@ -260,46 +325,107 @@ class Sequential:
                 raise ValueError(f"with stateful layers every batch must hold all the streams: {len(x)} samples "
                                  f"do not split into batches of batch_size={batch_size}")
 
+        if weights is None:
+            batches, step = (lambda: minibatches(x, y, batch_size, shuffle, self._rng)), self._train_step
+        else:
+            # The loop hands each batch to ``step`` as (x, targets): the weights travel with their targets, cut by
+            # the same permutation as x and y.
+            def batches():
+                return ((xb, (yb, wb)) for xb, yb, wb in minibatches(x, y, batch_size, shuffle, self._rng, weights))
+
+            def step(x_batch, targets):
+                return self._train_step(x_batch, *targets)
+
         if self.history is None:
             self.history = History()
-        loop.run(self, epochs, batches=lambda: minibatches(x, y, batch_size, shuffle, self._rng),
-                 step=self._train_step, n_batches=count_batches(len(x), batch_size), history=self.history,
-                 initial_epoch=len(self.history.epoch), validate=validate)
+        loop.run(self, epochs, batches=batches, step=step, n_batches=count_batches(len(x), batch_size),
+                 history=self.history, initial_epoch=len(self.history.epoch), validate=validate)
         return self.history
 
-    def _train_step(self, x, y):
+    def _train_step(self, x, y, sample_weight=None):
         """One update on one batch, guarded: returns the batch's logs (loss and metrics, before the update) and the
         global norm of its gradients. Raises TrainingDivergedError, with the weights as they were, when the loss, a
         gradient or an updated weight is not finite (guards.py)."""
-        value, out = self.loss_and_gradients(x, y, training=True)
+        value, out = self.loss_and_gradients(x, y, training=True, sample_weight=sample_weight)
         guard = BatchGuard(self._named("params"))
         guard.before_update(value, self._named("grads"))
         grad_norm = self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
         guard.after_update()
-        return {"loss": value, **self._metric_values(y, out)}, grad_norm
+        return {"loss": value, **self._metric_values(y, out, sample_weight)}, grad_norm
+
+    def _training_weights(self, x, y, sample_weight, class_weight, checked=False):
+        """The weights of the training loss: ``sample_weight`` (checked here unless ``checked``) times the weights
+        ``class_weight`` gives each target's class, or None when neither is given."""
+        if not checked:
+            sample_weight = self._check_sample_weight(sample_weight, x, "sample_weight")
+        if class_weight is None:
+            return sample_weight
+        by_class = class_weights(class_weight, y, (len(x),) + self._output_shape(x.shape[1:]))
+        self._require_weighted_loss("class_weight")
+        by_class = by_class.astype(self.layers[-1].dtype)
+        if sample_weight is None:
+            return by_class
+        # by_class has one weight per position, the most axes a weight can have: sample_weight is spread over it
+        return sample_weight.reshape(sample_weight.shape + (1,) * (by_class.ndim - sample_weight.ndim)) * by_class
+
+    def _check_sample_weight(self, sample_weight, x, name):
+        """``sample_weight`` for the samples ``x`` as an array of the model's dtype, or None; see ``_loss`` for the
+        shapes it may have. Raises TypeError/ValueError naming ``name``."""
+        if sample_weight is None:
+            return None
+        w = np.asarray(sample_weight)
+        if w.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must be an array of numbers, got dtype {w.dtype}")
+        out_shape = (len(x),) + tuple(self._output_shape(x.shape[1:]))
+        allowed = [out_shape[:k] for k in range(1, len(out_shape))]
+        if w.shape not in allowed:
+            per_position = f", or one per position {' or '.join(map(str, allowed[1:]))}" if len(allowed) > 1 else ""
+            raise ValueError(f"{name} has shape {w.shape}; for the model's outputs of shape {out_shape} it must hold "
+                             f"one weight per sample {allowed[0]}{per_position}")
+        if not np.all(np.isfinite(w)):
+            raise ValueError(f"{name} contains NaN or infinite values")
+        if np.any(w < 0):
+            raise ValueError(f"{name} must be non-negative, got a minimum of {w.min()}")
+        self._require_weighted_loss(name)
+        return w.astype(self.layers[-1].dtype)
+
+    def _require_weighted_loss(self, name):
+        """TypeError naming ``name`` when the compiled loss is a function that does not take ``sample_weight``."""
+        if not isinstance(self.loss, str) and not _takes_sample_weight(self._loss_fn):
+            raise TypeError(f"{name}: the loss {_name_of(self._loss_fn)} does not take sample_weight=, so it cannot be "
+                            "weighted; add the argument (see numpy_rnn/losses.py)")
 
     def _named(self, which):
         """``(layer.param, array)`` pairs of every layer's ``params`` or ``grads``."""
         return [(f"{layer.name}.{k}", v) for layer in self.layers for k, v in getattr(layer, which).items()]
 
-    def evaluate(self, x, y, batch_size=32):
-        """The loss on ``(x, y)``, or ``[loss, metric, ...]`` when metrics were compiled (as Keras returns them)."""
+    def evaluate(self, x, y, batch_size=32, sample_weight=None):
+        """The loss on ``(x, y)``, or ``[loss, metric, ...]`` when metrics were compiled (as Keras returns them).
+        ``sample_weight`` weighs the loss as in ``fit``; metrics are unweighted."""
         self._require_compiled()
         x, y = self._check_data(x, y, "x", "y")
-        values = list(self._evaluate(x, y, batch_size).values())
+        sample_weight = self._check_sample_weight(sample_weight, x, "sample_weight")
+        values = list(self._evaluate(x, y, batch_size, sample_weight).values())
         return values[0] if len(values) == 1 else values
 
-    def _evaluate(self, x, y, batch_size):
+    def _evaluate(self, x, y, batch_size, sample_weight=None):
         batch_size = check_positive_int(batch_size, "batch_size")
         total, outputs = 0.0, []
         for part in chunks(len(x), batch_size):
             out = self.forward(x[part], training=False)
-            total += self._loss(y[part], out)[0] * len(out)
+            # each batch's loss is a sum over its elements divided by their number: times the batch's number of
+            # samples, the sum over batches divided by all the samples is the loss of the whole set
+            weights = None if sample_weight is None else sample_weight[part]
+            total += self._loss(y[part], out, weights)[0] * len(out)
             outputs.append(out)
-        return {"loss": total / len(x), **self._metric_values(y, np.concatenate(outputs))}
+        return {"loss": total / len(x), **self._metric_values(y, np.concatenate(outputs), sample_weight)}
 
-    def _metric_values(self, y, out):
-        return {name: fn(y, out) for name, fn in self.metrics}
+    def _metric_values(self, y, out, sample_weight=None):
+        """The metrics, unweighted, and the weighted metrics, weighted by ``sample_weight`` (unweighted without)."""
+        values = {name: fn(y, out) for name, fn in self.metrics}
+        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+        values.update({name: fn(y, out, **kwargs) for name, fn in self.weighted_metrics})
+        return values
 
     def predict(self, x, batch_size=32):
         """The model's outputs for ``x``, computed ``batch_size`` samples at a time."""
@@ -387,11 +513,13 @@ class Sequential:
     def _file_description(self):
         if self.optimizer is None:
             compiled = None
-        elif not isinstance(self.loss, str) or not all(isinstance(name, str) for name, _ in self.metrics):
+        elif not isinstance(self.loss, str) or not all(
+                fn in METRICS.values() for _, fn in self.metrics + self.weighted_metrics):
             raise ValueError("only models compiled with named losses and metrics can be saved")
         else:
             compiled = {**optimizer_config(self.optimizer), "loss": self.loss,
-                        "metrics": [name for name, _ in self.metrics]}
+                        "metrics": [name for name, _ in self.metrics],
+                        "weighted_metrics": [_metric_name(name, fn) for name, fn in self.weighted_metrics]}
         return {**self.get_config(), "compile": compiled,
                 "history": None if self.history is None else self.history.get_config()}
 
@@ -399,10 +527,83 @@ class Sequential:
     def _from_file_description(cls, meta):
         model = cls.from_config(meta)
         if meta.get("compile") is not None:
-            model.compile(optimizer_from_config(meta["compile"]), meta["compile"]["loss"], meta["compile"]["metrics"])
+            model.compile(optimizer_from_config(meta["compile"]), meta["compile"]["loss"], meta["compile"]["metrics"],
+                          meta["compile"].get("weighted_metrics"))
         if meta.get("history") is not None:
             model.history = History.from_config(meta["history"])
         return model
 
     def _file_layers(self):
         return self.layers, self.optimizer
+
+
+# -- helpers of fit and compile -------------------------------------------------------------------------------------
+def _check_fraction(value, name):
+    """``value`` as a float in [0, 1); TypeError/ValueError naming ``name`` otherwise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in [0, 1), got {value!r}")
+    if not 0 <= value < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return float(value)
+
+
+def _split_off_validation(x, y, sample_weight, fraction):
+    """``(x, y, sample_weight)`` of the training part and ``(x, y[, sample_weight])`` of the validation part: the
+    last ``fraction`` of the samples, in their order, as Keras takes them (the first floor(n (1 - fraction)) train).
+    Raises ValueError when either part would be empty."""
+    n = len(x)
+    cut = int(np.floor(n * (1.0 - fraction)))
+    if cut == 0 or cut == n:
+        raise ValueError(f"validation_split={fraction} of {n} samples leaves {cut} for training and {n - cut} for "
+                         "validation; both need at least one sample: use more data or another validation_split")
+    train, held_out = slice(0, cut), slice(cut, n)
+    validation = (x[held_out], y[held_out]) + (() if sample_weight is None else (sample_weight[held_out],))
+    return x[train], y[train], None if sample_weight is None else sample_weight[train], validation
+
+
+def _metric_name(log_name, fn):
+    """The name ``fn`` was compiled with, from the name it is logged under (``weighted_`` may have been added)."""
+    return next(name for name in (log_name, log_name[len("weighted_"):]) if METRICS.get(name) is fn)
+
+
+def _name_of(fn):
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
+def _takes_sample_weight(fn):
+    """Whether the function ``fn`` can be called with ``sample_weight=``."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # some callables have no signature Python can read: let the call decide
+        return True
+    return any(p.name == "sample_weight" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
+def _checked_loss_result(result, out, fn):
+    """``(value, gradient)`` from what the loss function ``fn`` returned for the output ``out``; TypeError naming
+    ``loss`` and explaining the contract when it is not that."""
+    name = _name_of(fn)
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        got = f"a {type(result).__name__}" + (f" of {len(result)} items" if isinstance(result, (tuple, list)) else "")
+        raise TypeError(f"loss {name} returned {got}, not a pair (value, gradient); {LOSS_CONTRACT}")
+    value, grad = result
+    value_array, grad = np.asarray(value), np.asarray(grad)
+    if value_array.shape != () or value_array.dtype.kind not in "iuf":
+        raise TypeError(f"loss {name} returned a value of type {type(value).__name__} and shape {value_array.shape}, "
+                        f"not one number; {LOSS_CONTRACT}")
+    if grad.dtype.kind not in "iuf" or grad.shape != out.shape:
+        raise TypeError(f"loss {name} returned a gradient of shape {grad.shape} and dtype {grad.dtype} for an output "
+                        f"of shape {out.shape}; {LOSS_CONTRACT}")
+    return float(value), grad
+
+
+def _try_custom_loss(fn):
+    """Call the loss function ``fn`` on targets and outputs of shape (2, 1), to refuse at compile time one that
+    does not keep the contract. Raises TypeError naming ``loss``."""
+    y, out = np.array([[0.0], [1.0]]), np.array([[0.25], [0.75]])
+    try:
+        result = fn(y, out)
+    except Exception as error:  # whatever it raised, the message must say what a loss is asked to do
+        raise TypeError(f"loss {_name_of(fn)} failed on y and output of shape (2, 1) with {type(error).__name__}: "
+                        f"{error}; {LOSS_CONTRACT}") from error
+    _checked_loss_result(result, out, fn)

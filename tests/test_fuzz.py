@@ -17,15 +17,18 @@ from hypothesis.extra import numpy as hnp
 from numpy_rnn import (
     GRU,
     LSTM,
+    Activation,
     Bidirectional,
     Dense,
     Dropout,
     Embedding,
+    Flatten,
     LayerNormSimpleRNN,
     Masking,
     RecurrentNetwork,
     Sequential,
     SimpleRNN,
+    TimeDistributed,
 )
 from numpy_rnn.data import (
     DataError,
@@ -185,15 +188,42 @@ def test_sequential_fit_evaluate_predict(x, y, method, batch_size, dropout):
         assert_same(before, weights_of(model))
 
 
+WEIGHTS = st.one_of(st.none(), junk(3), hnp.arrays(np.float64, st.sampled_from([(4,), (3,), (4, 1)]),
+                                                   elements=st.floats(-1, 3)))
+CLASS_WEIGHTS = st.one_of(st.none(), junk(1), st.dictionaries(st.one_of(st.integers(-1, 3), st.text(max_size=1)),
+                                                            st.one_of(st.floats(-1, 3), NUMBERS, junk(0)),
+                                                            max_size=3))
+
+
 @FUZZ
-@given(layers=st.lists(st.sampled_from(["simple", "lstm", "gru", "ln", "dense", "embedding", "seq", "dropout"]),
-                       max_size=4),
+@given(sample_weight=WEIGHTS, class_weight=CLASS_WEIGHTS,
+       validation_split=st.one_of(st.floats(-0.5, 1.5), NUMBERS, junk(0)),
+       with_val=st.booleans(), val_weight=WEIGHTS)
+def test_sequential_fit_weights_and_validation_split(sample_weight, class_weight, validation_split, with_val,
+                                                     val_weight):
+    model = Sequential([SimpleRNN(3, input_shape=(5, 2)), Dense(1, activation="sigmoid")], random_state=0)
+    model.compile("adam", "binary_crossentropy")
+    model.build()
+    before = weights_of(model)
+    x, y = np.random.default_rng(0).normal(size=(4, 5, 2)), np.array([0, 1, 1, 0])
+    val = dict(validation_data=(x, y, val_weight)) if with_val else {}
+    if not call(model.fit, ["sample_weight", "class_weight", "validation_split", "val_sample_weight", "y"], x, y,
+                epochs=1, verbose=0, sample_weight=sample_weight, class_weight=class_weight,
+                validation_split=validation_split, **val):
+        assert_same(before, weights_of(model))
+        assert model.history is None
+
+
+@FUZZ
+@given(layers=st.lists(st.sampled_from(["simple", "lstm", "gru", "ln", "dense", "embedding", "seq", "dropout",
+                                       "flatten", "activation", "td"]), max_size=4),
        loss=st.one_of(st.sampled_from(["mse", "binary_crossentropy", "sparse_categorical_crossentropy"]), junk(0)),
        optimizer=st.one_of(st.sampled_from(["adam", "sgd", "rmsprop", "adagrad"]), junk(0)))
 def test_sequential_construction_and_compile(layers, loss, optimizer):
     make = {"simple": lambda: SimpleRNN(2), "lstm": lambda: LSTM(2), "gru": lambda: GRU(2),
             "ln": lambda: LayerNormSimpleRNN(2), "dense": lambda: Dense(2), "embedding": lambda: Embedding(5, 2),
-            "seq": lambda: SimpleRNN(2, return_sequences=True), "dropout": lambda: Dropout(0.5)}
+            "seq": lambda: SimpleRNN(2, return_sequences=True), "dropout": lambda: Dropout(0.5),
+            "flatten": Flatten, "activation": lambda: Activation("tanh"), "td": lambda: TimeDistributed(Dense(2))}
     model = Sequential()
     for name in layers:
         if not call(model.add, ["layer", "Embedding", "return_sequences"], make[name]()):
@@ -211,7 +241,9 @@ LAYERS = [lambda: SimpleRNN(3, input_dim=4), lambda: LSTM(3, input_dim=4), lambd
           lambda: Dropout(0.5, input_dim=4), lambda: Dropout(0.5, noise_shape=(None, 1, 4), input_dim=4),
           lambda: Embedding(4, 3, mask_zero=True), lambda: Masking(input_dim=4), lambda: GRU(3, input_dim=4,
           go_backwards=True), lambda: Bidirectional(LSTM(3, return_sequences=True), input_dim=4),
-          lambda: Bidirectional(SimpleRNN(3), merge_mode="mul", input_dim=4)]
+          lambda: Bidirectional(SimpleRNN(3), merge_mode="mul", input_dim=4),
+          lambda: Flatten(input_dim=4), lambda: Activation("softmax", input_dim=4),
+          lambda: TimeDistributed(Dense(3, input_dim=4))]
 
 
 @FUZZ

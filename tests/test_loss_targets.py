@@ -11,7 +11,12 @@ import pytest
 
 from numpy_rnn import GRU, Dense, Sequential
 from numpy_rnn.activations import softmax
-from numpy_rnn.losses import categorical_crossentropy, get_loss, softmax_crossentropy_from_logits
+from numpy_rnn.losses import (
+    categorical_crossentropy,
+    get_loss,
+    mask_weights,
+    softmax_crossentropy_from_logits,
+)
 
 C = 5
 
@@ -40,7 +45,7 @@ def test_one_hot_targets_and_integer_labels_give_the_same_loss_and_gradient(name
     z = rng.normal(0, 2, size=lead + (C,))
     out = prepare(z)
     mask = (rng.random(lead) < 0.7).astype(float) if masked else None
-    kwargs = {"mask": mask} if masked else {}
+    kwargs = {"sample_weight": mask_weights(mask)} if masked else {}
 
     value_labels, grad_labels = loss(labels, out, **kwargs)
     value_one_hot, grad_one_hot = loss(one_hot, out, **kwargs)

@@ -11,6 +11,7 @@ from numpy_rnn.losses import (
     binary_crossentropy_from_logits,
     categorical_crossentropy,
     get_loss,
+    mask_weights,
     mean_squared_error,
     softmax_crossentropy_from_logits,
 )
@@ -51,17 +52,18 @@ def test_softmax_crossentropy_with_optional_mask(lead, classes, masked, one_hot,
     mask = (rng.random(lead) < 0.6).astype(float) if masked else None
     if mask is not None:
         mask.reshape(-1)[0] = 1.0
-    assert check_loss_gradient(softmax_crossentropy_from_logits, y, z, mask=mask).ok
-    assert check_loss_gradient(categorical_crossentropy, y, softmax(z / 4), mask=mask).ok  # steep near 0: see above
-    assert (softmax_crossentropy_from_logits(y, z, mask=mask)[0]
-            == pytest.approx(categorical_crossentropy(y, softmax(z), mask=mask)[0]))
+    w = None if mask is None else mask_weights(mask)
+    assert check_loss_gradient(softmax_crossentropy_from_logits, y, z, sample_weight=w).ok
+    assert check_loss_gradient(categorical_crossentropy, y, softmax(z / 4), sample_weight=w).ok  # steep near 0: above
+    assert (softmax_crossentropy_from_logits(y, z, sample_weight=w)[0]
+            == pytest.approx(categorical_crossentropy(y, softmax(z), sample_weight=w)[0]))
 
 
 def test_masked_positions_do_not_count():
     z = np.array([[[5.0, 0.0], [0.0, 5.0]]])
     y = np.array([[0, 0]])
     full = softmax_crossentropy_from_logits(y, z)[0]
-    first_only, grad = softmax_crossentropy_from_logits(y, z, mask=np.array([[1.0, 0.0]]))
+    first_only, grad = softmax_crossentropy_from_logits(y, z, sample_weight=mask_weights([[1.0, 0.0]]))
     assert first_only < full and not grad[0, 1].any()
 
 

@@ -4,6 +4,7 @@ An epoch visits every sample once. With shuffling, the order is a fresh permutat
 ``np.random.Generator`` (one draw per epoch), so the same ``random_state`` gives the same batches, and a model that
 was saved and loaded with its generator continues the same sequence of permutations. Only the indices are
 shuffled: each batch is gathered on its own, so the data set is never copied whole. The last batch may be smaller.
+Sample weights, when there are any, are gathered with the same indices as the samples they weigh.
 """
 import numpy as np
 
@@ -21,10 +22,14 @@ def batch_indices(n_samples, batch_size, shuffle, rng=None):
         yield order[start:start + batch_size]
 
 
-def minibatches(x, y, batch_size, shuffle=True, rng=None):
-    """Yield ``(x_batch, y_batch)`` for one epoch; see ``batch_indices``."""
+def minibatches(x, y, batch_size, shuffle=True, rng=None, sample_weight=None):
+    """Yield ``(x_batch, y_batch)`` for one epoch; see ``batch_indices``. With ``sample_weight`` (one row per sample),
+    ``(x_batch, y_batch, weight_batch)``: each sample keeps its own weight, whatever the order."""
     for idx in batch_indices(len(x), batch_size, shuffle, rng):
-        yield x[idx], y[idx]
+        if sample_weight is None:
+            yield x[idx], y[idx]
+        else:
+            yield x[idx], y[idx], sample_weight[idx]
 
 
 def chunks(n_samples, size):

@@ -1,19 +1,22 @@
 """Layers: one file each, equations and shapes in the docstring, forward then backward."""
+from .activation import Activation
 from .base import Layer
 from .bidirectional import Bidirectional
 from .dense import Dense
 from .dropout import Dropout
 from .embedding import Embedding
+from .flatten import Flatten
 from .gru import GRU
 from .layer_norm_rnn import LayerNormSimpleRNN
 from .lstm import LSTM
 from .masking import Masking
 from .recurrent import RNN
 from .simple_rnn import SimpleRNN
+from .time_distributed import TimeDistributed
 
 # By class name, for rebuilding saved models.
 LAYER_CLASSES = {cls.__name__: cls for cls in (Bidirectional, Dense, Dropout, Embedding, GRU, LayerNormSimpleRNN, LSTM,
-                                                  Masking, RNN, SimpleRNN)}
+                                               Masking, RNN, SimpleRNN, Flatten, Activation, TimeDistributed)}
 
-__all__ = ["Layer", "Bidirectional", "Dense", "Dropout", "Embedding", "GRU", "LayerNormSimpleRNN", "LSTM", "Masking", "RNN",
-           "SimpleRNN"]
+__all__ = ["Layer", "Bidirectional", "Dense", "Dropout", "Embedding", "GRU", "LayerNormSimpleRNN", "LSTM", "Masking",
+           "RNN", "SimpleRNN", "Flatten", "Activation", "TimeDistributed"]
