@@ -203,3 +203,9 @@ def test_a_pickle_with_a_zip_appended_is_refused_before_anything_is_unpickled(tm
     with pytest.raises(DataError, match="not an .npz"):
         load_imdb(str(hostile), allow_pickle=True)
     assert not marker.exists()
+
+
+def test_pad_sequences_refuses_a_huge_maxlen_before_allocating():
+    # Found by the fuzz test: maxlen=6,349,407,071 asked NumPy for 24 GiB and died with MemoryError.
+    with pytest.raises(ValueError, match="maxlen"):
+        pad_sequences([[]], maxlen=6_349_407_071)

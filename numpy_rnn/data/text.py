@@ -99,12 +99,14 @@ def texts_to_sequences(texts, word_index, num_words=None, skip_top=0, index_from
     return encode_ranks(texts_to_ranks(texts, word_index, index_from), num_words, skip_top, index_from)
 
 
-def pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value=0, dtype=np.int32):
+def pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value=0, dtype=np.int32,
+                  max_bytes=4 * 2**30):
     """A (N, maxlen) array from sequences of ids, as Keras's ``pad_sequences`` (both defaults "pre").
 
     ``padding="pre"`` puts the padding before the sequence, so the last step (the one a classifier reads) is a word;
     ``truncating="pre"`` drops the start of sequences that are too long. ``maxlen=None``: the longest length.
-    Raises ValueError for invalid options.
+    Raises ValueError for invalid options, and for a result larger than ``max_bytes`` (4 GiB by default), before
+    allocating it.
     """
     for name, option in (("padding", padding), ("truncating", truncating)):
         if not isinstance(option, str) or option not in ("pre", "post"):
@@ -113,6 +115,10 @@ def pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value
     maxlen = _check_int(maxlen, "maxlen", minimum=0, allow_none=True)
     if maxlen is None:
         maxlen = max((len(s) for s in sequences), default=0)
+    size = len(sequences) * maxlen * np.dtype(dtype).itemsize
+    if size > max_bytes:
+        raise ValueError(f"maxlen={maxlen} for {len(sequences)} sequences makes a {size / 2**30:.1f} GiB array, more "
+                         f"than max_bytes={max_bytes}; choose a smaller maxlen")
     if np.issubdtype(dtype, np.integer):
         limits = np.iinfo(dtype)
         values = [v for s in sequences for v in s]
