@@ -35,7 +35,7 @@ from .checks import check_dtype, check_positive_int, check_random_state
 from .data.batches import chunks, count_batches, minibatches
 from .guards import BatchGuard
 from .layers.base import Layer
-from .losses import FUSED_LOSSES, class_weights, get_loss
+from .losses import FUSED_LOSSES, class_weights, get_loss, mask_weights
 from .metrics import METRICS, get_metric
 from .optimizers import get_optimizer
 from .persistence import (
@@ -77,6 +77,7 @@ class Sequential:
         self.weighted_metrics = []
         self.history = None
         self.stop_training = False  # a callback sets it to end fit after the current batch or epoch
+        self.output_mask = None  # the mask of the last training batch's output (None: nothing masked)
         for layer in layers or []:
             self.add(layer)
 
@@ -209,11 +210,18 @@ class Sequential:
     def forward(self, x, training=False, mask=None):
         """The model's output for the batch ``x``. ``training`` is True when fitting (layers such as dropout act
         differently then); ``mask`` marks padded steps, and each layer hands the next the mask of its output."""
+        return self._forward(x, training, mask)[0]
+
+    def _forward(self, x, training=False, mask=None):
+        """``(output, mask)``: the model's output and the mask of its steps (None when nothing is masked or the
+        output is one vector per sample), for the loss and the metrics to leave the padded positions out."""
         if not all(layer.built for layer in self.layers):
             x = self._check_x(x, "x")  # builds every layer from the model's generator, not from fresh entropy
         for layer in self.layers:
             x, mask = layer.forward(x, training=training, mask=mask), layer.compute_mask(mask)
-        return x
+        if mask is not None and np.shape(mask) != np.shape(x)[:2]:
+            mask = None  # a mask of steps, but the output has none (it is not a sequence)
+        return x, mask
 
     def loss_and_gradients(self, x, y, training=True, sample_weight=None):
         """Forward, loss and backward on one batch: returns ``(loss, output)`` and fills every layer's ``grads``.
@@ -221,8 +229,9 @@ class Sequential:
         ``sample_weight``: None or checked weights (see ``_loss``). The optimizer is not called, so this is also what a
         gradient check of the whole model differentiates.
         """
-        out = self.forward(x, training=training)
-        value, d, fused = self._loss(y, out, sample_weight)
+        out, mask = self._forward(x, training=training)
+        self.output_mask = mask  # the metrics of this batch leave the same positions out
+        value, d, fused = self._loss(y, out, _masked(sample_weight, mask))
         d = self.layers[-1].backward(d, through_activation=False) if fused else self.layers[-1].backward(d)
         for layer in reversed(self.layers[:-1]):
             if d is None:  # token ids: nothing further down to differentiate
@@ -351,7 +360,7 @@ class Sequential:
         guard.before_update(value, self._named("grads"))
         grad_norm = self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
         guard.after_update()
-        return {"loss": value, **self._metric_values(y, out, sample_weight)}, grad_norm
+        return {"loss": value, **self._metric_values(y, out, sample_weight, self.output_mask)}, grad_norm
 
     def _training_weights(self, x, y, sample_weight, class_weight, checked=False):
         """The weights of the training loss: ``sample_weight`` (checked here unless ``checked``) times the weights
@@ -410,20 +419,30 @@ class Sequential:
 
     def _evaluate(self, x, y, batch_size, sample_weight=None):
         batch_size = check_positive_int(batch_size, "batch_size")
-        total, outputs = 0.0, []
+        total, outputs, masks = 0.0, [], []
         for part in chunks(len(x), batch_size):
-            out = self.forward(x[part], training=False)
+            out, mask = self._forward(x[part], training=False)
             # each batch's loss is a sum over its elements divided by their number: times the batch's number of
             # samples, the sum over batches divided by all the samples is the loss of the whole set
             weights = None if sample_weight is None else sample_weight[part]
-            total += self._loss(y[part], out, weights)[0] * len(out)
+            total += self._loss(y[part], out, _masked(weights, mask))[0] * len(out)
             outputs.append(out)
-        return {"loss": total / len(x), **self._metric_values(y, np.concatenate(outputs), sample_weight)}
+            masks.append(mask)
+        out = np.concatenate(outputs)
+        mask = None if all(m is None for m in masks) else np.concatenate(
+            [np.ones(o.shape[:2], dtype=bool) if m is None else m for m, o in zip(masks, outputs)])
+        return {"loss": total / len(x), **self._metric_values(y, out, sample_weight, mask)}
 
-    def _metric_values(self, y, out, sample_weight=None):
-        """The metrics, unweighted, and the weighted metrics, weighted by ``sample_weight`` (unweighted without)."""
-        values = {name: fn(y, out) for name, fn in self.metrics}
-        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+    def _metric_values(self, y, out, sample_weight=None, mask=None):
+        """The metrics, unweighted, and the weighted metrics, weighted by ``sample_weight`` (unweighted without);
+        with a ``mask`` of the output's steps, both leave the padded positions out, as Keras's do (a metric function
+        of your own does so when it takes ``sample_weight=``)."""
+        values = {}
+        for name, fn in self.metrics:
+            values[name] = fn(y, out) if mask is None or not _takes_sample_weight(fn) else fn(y, out,
+                                                                                               sample_weight=mask)
+        weights = _masked(sample_weight, mask)
+        kwargs = {} if weights is None else {"sample_weight": weights}
         values.update({name: fn(y, out, **kwargs) for name, fn in self.weighted_metrics})
         return values
 
@@ -568,6 +587,12 @@ def _metric_name(log_name, fn):
 
 def _name_of(fn):
     return getattr(fn, "__name__", type(fn).__name__)
+
+
+def _masked(sample_weight, mask):
+    """The weights of a loss (or metric) whose padded positions (``mask`` False) count for nothing: the mean over the
+    real positions, times ``sample_weight`` (losses.mask_weights); ``sample_weight`` itself when there is no mask."""
+    return sample_weight if mask is None else mask_weights(mask, sample_weight)
 
 
 def _takes_sample_weight(fn):

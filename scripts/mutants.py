@@ -541,6 +541,18 @@ MUTANTS = [
                "the (B, T) mask used as if it were time-major (T, B)"),
     ),
     *in_file(
+        "numpy_rnn/model.py", MASKS,
+        Mutant("return sample_weight if mask is None else mask_weights(mask, sample_weight)", "return sample_weight",
+               "the loss of a sequence output counts its padded positions"),
+        Mutant("self._loss(y, out, _masked(sample_weight, mask))", "self._loss(y, out, sample_weight)",
+               "training's loss counts the padded positions (evaluation leaves them out)"),
+        Mutant("fn(y, out) if mask is None or not _takes_sample_weight(fn) else", "fn(y, out) if True else",
+               "the metrics count the padded positions"),
+        Mutant("total += self._loss(y[part], out, _masked(weights, mask))[0] * len(out)",
+               "total += self._loss(y[part], out, weights)[0] * len(out)",
+               "evaluate's loss counts the padded positions"),
+    ),
+    *in_file(
         "numpy_rnn/layers/bidirectional.py", BIDIRECTIONAL,
         Mutant("y_b = y_b[:, ::-1]  # the backward layer's outputs", "y_b = y_b  # the backward layer's outputs",
                "the backward direction's outputs left last step first, misaligned with the forward ones"),

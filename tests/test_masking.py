@@ -17,7 +17,7 @@ import pytest
 from test_gradient_grid import seed_of
 from test_layers import RECURRENT, make_recurrent
 
-from numpy_rnn import LSTM, Embedding, LayerNormSimpleRNN, Masking, gradcheck
+from numpy_rnn import GRU, LSTM, Embedding, LayerNormSimpleRNN, Masking, gradcheck
 
 B, T, F = 5, 5, 3
 # Row 0 padded at the front, row 1 at the end, row 2 has a gap in the middle, row 3 is all real, row 4 all padding
@@ -206,3 +206,88 @@ def test_bad_masks_are_rejected_and_the_layer_stays_unbuilt():
         Embedding(5, 2, mask_zero="yes")
     with pytest.raises(ValueError, match="mask_value"):
         Masking(mask_value=np.nan)
+
+
+# -- in a model: the loss and the metrics of sequence outputs leave the padding out ----------------------------------
+def tagger(random_state=0):
+    """Embedding(mask_zero) -> LSTM(return_sequences) -> Dense softmax: one class per token, padding masked."""
+    from numpy_rnn import Dense, Sequential
+
+    model = Sequential([Embedding(7, 4, mask_zero=True), LSTM(5, return_sequences=True),
+                        Dense(3, activation="softmax")], random_state=random_state)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def tagged_batch(rng):
+    ids = rng.integers(1, 7, size=(6, 5))
+    ids[0, :2] = 0  # front padding
+    ids[1, 3:] = 0  # end padding
+    ids[2, 1:4] = 0
+    return ids, rng.integers(0, 3, size=(6, 5))
+
+
+def test_the_loss_and_the_metrics_of_a_sequence_leave_the_padded_positions_out():
+    rng = np.random.default_rng(11)
+    ids, y = tagged_batch(rng)
+    model = tagger()
+    model.build((5,))
+    real = ids != 0
+    probabilities = model.predict(ids)
+    picked = np.take_along_axis(probabilities, y[..., None], axis=-1)[..., 0]
+    expected_loss = -np.mean(np.log(picked[real]))  # the mean over the real positions only
+    expected_accuracy = np.mean(np.argmax(probabilities, axis=-1)[real] == y[real])
+    loss, accuracy = model.evaluate(ids, y)
+    assert abs(loss - expected_loss) < 1e-12
+    assert abs(accuracy - expected_accuracy) < 1e-12
+
+    # Targets at padded positions change nothing: not the loss, not a single gradient.
+    value, _ = model.loss_and_gradients(ids, y)
+    grads = [g.copy() for layer in model.layers for g in layer.grads.values()]
+    other = np.where(real, y, (y + 1) % 3)
+    value_other, _ = model.loss_and_gradients(ids, other)
+    assert value == value_other
+    for g, g_other in zip(grads, [g for layer in model.layers for g in layer.grads.values()]):
+        np.testing.assert_array_equal(g, g_other)
+
+
+def test_the_masked_model_loss_gradient_matches_finite_differences():
+    rng = np.random.default_rng(12)
+    ids, y = tagged_batch(rng)
+    model = tagger()
+    model.build((5,))
+    for layer in model.layers[1:]:
+        for name, p in layer.params.items():
+            p[...] = rng.normal(0, 0.5, size=p.shape)
+    model.loss_and_gradients(ids, y)
+    grads = {f"{i}/{k}": g.copy() for i, layer in enumerate(model.layers) for k, g in layer.grads.items()}
+    params = {f"{i}/{k}": p for i, layer in enumerate(model.layers) for k, p in layer.params.items()}
+    report = gradcheck(lambda: model.loss_and_gradients(ids, y)[0], params, grads)
+    assert report.ok, report
+
+
+def test_a_model_trained_on_end_padding_is_the_model_trained_on_front_padding():
+    from numpy_rnn import Dense, Sequential
+
+    rng = np.random.default_rng(13)
+    lengths = rng.integers(1, 8, size=40)
+    words = [rng.integers(1, 9, size=n) for n in lengths]
+    labels = np.array([w[0] > 4 for w in words], dtype=float)
+    pre = np.zeros((40, 8), dtype=np.int64)
+    post = np.zeros_like(pre)
+    for row, w in enumerate(words):
+        pre[row, 8 - len(w):], post[row, :len(w)] = w, w
+
+    def trained(ids):
+        model = Sequential([Embedding(9, 4, mask_zero=True), GRU(4), Dense(1, activation="sigmoid")],
+                           random_state=3)
+        model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+        history = model.fit(ids, labels, epochs=3, batch_size=8, verbose=0, validation_data=(ids, labels))
+        return model, history.history
+
+    (model_pre, history_pre), (model_post, history_post) = trained(pre), trained(post)
+    for name in history_pre:
+        np.testing.assert_allclose(history_pre[name], history_post[name], rtol=1e-10)
+    for a, b in zip(model_pre.layers, model_post.layers):
+        for w_pre, w_post in zip(a.get_weights(), b.get_weights()):
+            np.testing.assert_allclose(w_pre, w_post, rtol=0, atol=1e-10)
