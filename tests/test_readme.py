@@ -50,3 +50,16 @@ def test_the_readme_early_stopping_example_prints_what_the_readme_says(capsys):
 
 def test_the_readme_dropout_example_runs(capsys):
     assert run_example("recurrent_dropout=0.3", capsys).split() == ["True", "False"]
+
+
+def test_the_readme_weighting_example_runs(capsys):
+    out = run_example("class_weight={0: 1.0, 1: 3.0}", capsys)
+    assert "class 1: 20% of the steps" in out
+    assert float(re.search(r"validation accuracy ([0-9.]+)", out).group(1)) > 0.85
+
+
+def test_the_readme_custom_loss_example_runs(capsys):
+    out = run_example("def huber(", capsys)
+    assert "TypeError: " in out and "(value, doutput)" in out
+    first, last = (float(v) for v in re.search(r"Huber loss ([0-9.]+) -> ([0-9.]+)", out).groups())
+    assert last < first
