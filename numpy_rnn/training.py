@@ -66,7 +66,7 @@ class TrainingLoop:
             callback.set_params({"epochs": last, "steps": n_batches, "verbose": self.verbose})
         model.stop_training = False
         logs = {}
-        with StopOnInterrupt() as interrupt, BlasThreads(model) as blas_threads:  # numpy_rnn's BLAS threads (threads.py)
+        with StopOnInterrupt() as interrupt, BlasThreads(model) as blas_threads:  # numpy_rnn's BLAS threads: threads.py
             _call(callbacks, "on_train_begin", logs)
             for epoch in range(initial_epoch, last):
                 begin_logs = {}  # what callbacks write here (learning_rate) joins the epoch's logs
