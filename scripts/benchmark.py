@@ -27,7 +27,9 @@ Two more modes, alone or together, show what a user meets who sets nothing:
 
   --out-of-the-box  nothing is pinned, for anyone: no thread variables in the environment (those of the shell that
                     started the benchmark are removed), no thread setting in PyTorch or TensorFlow; each library runs
-                    as a user gets it (numpy_rnn with its own choice of BLAS threads, threads.py).
+                    as a user gets it (numpy_rnn with its own choice of BLAS threads, threads.py). numpy_rnn's first
+                    row is also run pinned to one thread ("numpy_rnn 1 thread"), alternating with the others, so
+                    that the two compare under the same load.
   --busy            another program keeps one core busy while every measurement runs: a helper process spinning in a
                     loop (an editor, a browser, a second training run...). On a 2-core machine a BLAS that splits a
                     small product over both cores then waits, at every product, for the thread that shares the busy one.
@@ -388,24 +390,28 @@ def main(argv=None):
 
 def measure_workload(workload, repeat, quick, threads, chosen=None):
     """The table's rows of one workload: each implementation's median over ``repeat`` processes (only those whose
-    name starts with one of ``chosen``, when given)."""
+    name starts with one of ``chosen``, when given). Out of the box (``threads`` None), the baseline also runs pinned
+    to one thread, alternating with the rest, so that the two compare under the same load."""
     description, impls = WORKLOADS[workload]
     skipped = [impl for impl in impls if chosen is not None and not impl.startswith(tuple(chosen))]
-    runs = {impl: [] for impl in impls}
+    entries = [(impl, impl, threads) for impl in impls]  # (row label, implementation, threads)
+    if threads is None:
+        entries.insert(1, (f"{impls[0]} 1 thread", impls[0], 1))
+    runs = {label: [] for label, _, _ in entries}
     for _ in range(repeat):
-        for impl in impls:  # alternate implementations within each repetition
+        for label, impl, n in entries:  # alternate implementations within each repetition
             if installed(impl) and impl not in skipped:
-                runs[impl].append(run_child(dict(workload=workload, impl=impl, quick=quick, threads=threads)))
+                runs[label].append(run_child(dict(workload=workload, impl=impl, quick=quick, threads=n)))
     rows, baseline = [], None
-    for impl in impls:
-        row = {"workload": workload, "description": description, "impl": impl}
-        good = [r for r in runs[impl] if "error" not in r]
+    for label, impl, _ in entries:
+        row = {"workload": workload, "description": description, "impl": label}
+        good = [r for r in runs[label] if "error" not in r]
         if impl in skipped:
             row["status"] = "skipped (--impls)"
         elif not installed(impl):
             row["status"] = "not installed"
         elif not good:
-            row["status"] = "failed: " + runs[impl][0]["error"]
+            row["status"] = "failed: " + runs[label][0]["error"]
         else:
             seconds = statistics.median(r["seconds"] for r in good)
             row.update(status="ok", seconds=seconds, batch_ms=statistics.median(r["batch_ms"] for r in good),
@@ -414,7 +420,6 @@ def measure_workload(workload, repeat, quick, threads, chosen=None):
             row["ratio"] = seconds / baseline
         rows.append(row)
     return rows
-
 
 if __name__ == "__main__":
     main()
