@@ -3,9 +3,11 @@
 Why: NumPy hands every ``@`` to its BLAS (usually OpenBLAS), which by default splits a product over every core. The
 products of a small recurrent network are small, ``(batch, features) @ (features, units)`` once per time step, and a
 split product waits for its slowest thread. When another program keeps one core busy, the thread that lands on that
-core waits for the scheduler, and every step waits with it: on a 2-core machine with one core busy, a SimpleRNN(32)
-epoch takes 18 times as long with OpenBLAS's 2 threads as with 1, an LSTM(64) epoch 10 to 16 times, a character model
-50 times. On an idle machine the second thread gains little on such products.
+core waits for the scheduler, and every step waits with it. On this project's 2-core machine with one core busy,
+OpenBLAS's default of 2 threads made the benchmark's W1 (SimpleRNN(32)) and W4 (LSTM(8)) epochs 2.8x and 2.4x as
+long as one thread (scripts/benchmark.py --out-of-the-box --busy, before this module), and earlier measurements there
+found 18x for a SimpleRNN(32) epoch, 6-24x for an LSTM(64) and 50x for a character model. On an idle machine the
+second thread gains nothing on the smallest products (OpenBLAS runs them on one thread) and at most 2x on larger ones.
 
 The policy, for each ``fit``, ``evaluate`` and ``predict`` (and the RecurrentNetwork's ``fit``, ``predict``,
 ``predict_proba`` and ``score``):
@@ -26,15 +28,16 @@ spinning on one core, for batch 32-1000, features 32-512, units 32-2048, float32
 
 - Below about 3e5 multiply-adds OpenBLAS runs one thread anyway: the setting changes nothing.
 - Idle, 2 threads take 0.5-0.8 of the time of 1 from 5e5 multiply-adds up: a gain, at most 2x.
-- Busy, 2 threads cost anything from 0.4x to 170x the time of 1 between 1e6 and 7e7 multiply-adds (a 1,000 x 32
-  @ 32 x 32 product: 64 us with one thread, 11.5 ms with two), because a thread on the busy core waits a scheduler
+- Busy, 2 threads cost anything from 0.4x to 750x the time of 1 between 5e5 and 7e7 multiply-adds (a 1,000 x 32
+  @ 32 x 32 product: 64 us with one thread, 11 ms with two), because a thread on the busy core waits a scheduler
   slice (milliseconds) for a product that takes microseconds. From about 2.6e8 up (256 x 512 @ 512 x 2048, 1000 x
-  256 @ 256 x 1024) the product outlasts the wait: 0.9-1.25x busy, 0.5x idle.
+  256 @ 256 x 1024) the product outlasts the wait: 0.9-2x busy (two runs), 0.5x idle.
 
-One thread loses at most 2x where it loses (idle, on products of 5e5-2e8), and saves up to two orders of magnitude
-where it wins (busy); above 2e8 the extra threads gain idle and cost little busy. The per-step product decides, not
-the few larger products done once per batch outside the time loop (the input projection of all steps, the weight
-gradients), because a recurrent layer spends its time in the loop.
+So below 2e8, one thread loses at most 2x (idle) where it loses and saves up to two or three orders of magnitude
+(busy) where it wins; from 2e8 up, the extra threads gain up to 2x idle and lose about as much busy, so numpy_rnn
+leaves the choice to the process's setting. The per-step product decides, not the few larger products done once per
+batch outside the time loop (the input projection of all steps, the weight gradients), because a recurrent layer
+spends its time in the loop.
 
 threadpoolctl (a small pure-Python package) does the setting. It is imported on first use, so ``import numpy_rnn``
 needs only NumPy; without it numpy_rnn leaves the thread count alone and warns once.

@@ -5,7 +5,7 @@ recurrent ``h_{t-1} W_h``, a Dense, a cell's input projection), at 1 and 2 BLAS 
 machine and with a helper process spinning on one core (``--busy``), and prints, for each shape, the multiply-adds
 (batch x features x units) and the time per product at each thread count.
 
-    python scripts/blas_threads.py           # idle, then busy; float32 and float64; about a minute
+    python scripts/blas_threads.py           # idle, then busy; float32 and float64; about 20 seconds
     python scripts/blas_threads.py --quick   # a few shapes: that it runs
 """
 import argparse
