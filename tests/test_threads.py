@@ -236,3 +236,29 @@ def test_import_numpy_rnn_needs_only_numpy():
                             env=dict(os.environ, PYTHONPATH=os.path.abspath(root)))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "1"
+
+
+# -- the benchmark's modes -----------------------------------------------------------------------------------------
+def test_benchmark_out_of_the_box_on_a_busy_machine_runs(tmp_path):
+    """scripts/benchmark.py --out-of-the-box --busy in its quick shapes: numpy_rnn's rows, as the user gets it and
+    pinned to one thread, are measured, the frameworks skipped as asked, and the busy helper is gone afterwards."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(__file__), os.pardir, "scripts", "benchmark.py")
+    spec = importlib.util.spec_from_file_location("benchmark", path)
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    helpers = []
+    busy_core = benchmark.BusyCore
+
+    class RecordedBusyCore(busy_core):
+        def __enter__(self):
+            helpers.append(super().__enter__().process)
+            return self
+
+    benchmark.BusyCore = RecordedBusyCore
+    rows = benchmark.main(["--quick", "--only", "W1", "--out-of-the-box", "--busy", "--impls", "numpy_rnn",
+                           "--json", str(tmp_path / "bench.json")])
+    status = {row["impl"]: row["status"] for row in rows}
+    assert status == {"numpy_rnn": "ok", "numpy_rnn 1 thread": "ok", "numpy_rnn float64": "ok",
+                      "numpy_rnn one-hot": "ok", "torch": "skipped (--impls)", "keras": "skipped (--impls)"}
+    assert len(helpers) == 1 and helpers[0].poll() is not None  # the helper ran, and was stopped
