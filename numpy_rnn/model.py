@@ -46,6 +46,7 @@ from .persistence import (
     optimizer_from_config,
     save_model,
 )
+from .threads import BlasThreads
 from .training import TrainingLoop
 
 CLASS_LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy")
@@ -414,7 +415,8 @@ class Sequential:
         self._require_compiled()
         x, y = self._check_data(x, y, "x", "y")
         sample_weight = self._check_sample_weight(sample_weight, x, "sample_weight")
-        values = list(self._evaluate(x, y, batch_size, sample_weight).values())
+        with BlasThreads(self, check_positive_int(batch_size, "batch_size")):  # numpy_rnn's BLAS threads (threads.py)
+            values = list(self._evaluate(x, y, batch_size, sample_weight).values())
         return values[0] if len(values) == 1 else values
 
     def _evaluate(self, x, y, batch_size, sample_weight=None):
@@ -448,8 +450,9 @@ class Sequential:
 
     def predict(self, x, batch_size=32):
         """The model's outputs for ``x``, computed ``batch_size`` samples at a time."""
-        x = self._check_x(x, "x")
-        return self._predict(x, check_positive_int(batch_size, "batch_size"))
+        x, batch_size = self._check_x(x, "x"), check_positive_int(batch_size, "batch_size")
+        with BlasThreads(self, batch_size):  # numpy_rnn's BLAS threads (threads.py)
+            return self._predict(x, batch_size)
 
     def _predict(self, x, batch_size):
         return np.concatenate([self.forward(x[part], training=False) for part in chunks(len(x), batch_size)])

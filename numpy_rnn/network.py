@@ -65,6 +65,7 @@ from .layers.simple_rnn import SimpleRNN
 from .losses import binary_crossentropy_from_logits
 from .optimizers import clip_scale, global_norm
 from .persistence import load_model, save_model
+from .threads import BlasThreads
 from .training import TrainingLoop
 
 # The book's weights, in the order backprop returns their gradients, and the parameter of the recurrent layer (0) or
@@ -309,7 +310,8 @@ class RecurrentNetwork:
     # -- helpers -------------------------------------------------------------------------------------------------------
     def _logits(self, x, chunk=1024):
         """Logits in chunks, so that predicting on a large set does not hold all its hidden states at once."""
-        return np.concatenate([self.forpass(x[part]) for part in chunks(len(x), chunk)])
+        with BlasThreads(self, min(len(x), chunk)):  # numpy_rnn's BLAS threads (threads.py)
+            return np.concatenate([self.forpass(x[part]) for part in chunks(len(x), chunk)])
 
     def _require_fitted(self):
         if self._rnn is None:

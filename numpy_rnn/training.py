@@ -28,6 +28,7 @@ import numpy as np
 from .callbacks import Callback, ModelCheckpoint, check_save_path
 from .guards import GradientMonitor, StopOnInterrupt, TrainingDivergedError, position
 from .progress import EpochProgress
+from .threads import BlasThreads
 
 
 class TrainingLoop:
@@ -65,7 +66,7 @@ class TrainingLoop:
             callback.set_params({"epochs": last, "steps": n_batches, "verbose": self.verbose})
         model.stop_training = False
         logs = {}
-        with StopOnInterrupt() as interrupt:
+        with StopOnInterrupt() as interrupt, BlasThreads(model) as blas_threads:  # numpy_rnn's BLAS threads: threads.py
             _call(callbacks, "on_train_begin", logs)
             for epoch in range(initial_epoch, last):
                 begin_logs = {}  # what callbacks write here (learning_rate) joins the epoch's logs
@@ -74,6 +75,7 @@ class TrainingLoop:
                 self.monitor.start_epoch()
                 done = []  # (logs, number of samples) of each batch
                 for batch, (x_batch, y_batch) in enumerate(batches()):
+                    blas_threads.size_for(x_batch)
                     _call(callbacks, "on_batch_begin", batch, {})
                     try:
                         batch_logs, grad_norm = step(x_batch, y_batch)

@@ -23,14 +23,27 @@ through ``Sequential(..., dtype="float32")``, with a float64 row (its default pr
 the same accuracy (tests/test_model.py; ``scripts/imdb_four_ways.py --dtype float32``). The W1-book pair,
 numpy_rnn's RecurrentNetwork and the textbook's original, both run in float64, the precision of the textbook's code.
 
+Two more modes, alone or together, show what a user meets who sets nothing:
+
+  --out-of-the-box  nothing is pinned, for anyone: no thread variables in the environment (those of the shell that
+                    started the benchmark are removed), no thread setting in PyTorch or TensorFlow; each library runs
+                    as a user gets it (numpy_rnn with its own choice of BLAS threads, threads.py). numpy_rnn's first
+                    row is also run pinned to one thread ("numpy_rnn 1 thread"), alternating with the others, so
+                    that the two compare under the same load.
+  --busy            another program keeps one core busy while every measurement runs: a helper process spinning in a
+                    loop (an editor, a browser, a second training run...). On a 2-core machine a BLAS that splits a
+                    small product over both cores then waits, at every product, for the thread that shares the busy one.
+
 "The textbook's original formulation" is the listing's algorithm with its transpose bug fixed: it multiplies a
 one-hot vector by W_1x at every step, computes the output layer at every step, and keeps the states in a Python list.
 
     python scripts/benchmark.py                  # 3 repetitions; about 10 minutes with both frameworks
     python scripts/benchmark.py --quick          # tiny shapes, one repetition: checks that everything runs
     python scripts/benchmark.py --only W1 W5 --json results.json
+    python scripts/benchmark.py --only W1 W4 --out-of-the-box --busy      # as a user gets it, on a busy machine
 """
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -169,7 +182,8 @@ def run_numpy_rnn(workload, impl, s, x, y):
 
 def run_torch(workload, s, x, y, threads):
     import torch
-    torch.set_num_threads(threads)
+    if threads is not None:
+        torch.set_num_threads(threads)
     torch.manual_seed(0)
     nn = torch.nn
     if workload == "W2":
@@ -230,8 +244,9 @@ def run_torch(workload, s, x, y, threads):
 def run_keras(workload, s, x, y, threads):
     import numpy as np
     import tensorflow as tf
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    if threads is not None:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
     tf.random.set_seed(0)
     k = tf.keras
     if workload == "W2":
@@ -260,7 +275,8 @@ def run_keras(workload, s, x, y, threads):
 
 
 def measure(config):
-    """One epoch (or one inference pass) in this process; returns its figures."""
+    """One epoch (or one inference pass) in this process; returns its figures. ``threads`` None: the frameworks'
+    own thread settings, as a user gets them (--out-of-the-box)."""
     workload, impl, quick, threads = config["workload"], config["impl"], config["quick"], config["threads"]
     s = shapes(workload, quick)
     x, y = make_data(workload, s)
@@ -285,13 +301,28 @@ def installed(impl):
 
 
 def run_child(config):
-    env = dict(os.environ, **{name: str(config["threads"]) for name in THREAD_VARIABLES},
-               TF_CPP_MIN_LOG_LEVEL="3")
+    env = {name: value for name, value in os.environ.items() if name not in THREAD_VARIABLES}
+    if config["threads"] is not None:  # pinned: every library's thread count set alike
+        env.update({name: str(config["threads"]) for name in THREAD_VARIABLES})
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     result = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", json.dumps(config)], env=env,
                             capture_output=True, text=True)
     if result.returncode != 0:
         return {"error": (result.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+class BusyCore:
+    """``with BusyCore():`` a helper process spinning on the CPU, keeping one core busy, until the block ends."""
+
+    def __enter__(self):
+        self.process = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        return self
+
+    def __exit__(self, *exc):
+        self.process.kill()
+        self.process.wait()
+        return False
 
 
 def versions():
@@ -316,6 +347,11 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="tiny shapes and one repetition: that it runs")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions (processes) per measurement")
     parser.add_argument("--threads", type=int, default=1, help="threads for every implementation (default 1)")
+    parser.add_argument("--out-of-the-box", action="store_true",
+                        help="pin no threads: each library as a user gets it (numpy_rnn with its own policy)")
+    parser.add_argument("--busy", action="store_true", help="a helper process keeps one core busy while timing")
+    parser.add_argument("--impls", nargs="*", help="run only the implementations whose name starts with one of these "
+                                                   "(e.g. --impls numpy_rnn); the others are reported as skipped")
     parser.add_argument("--only", nargs="*", choices=sorted(WORKLOADS), help="run only these workloads")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -325,34 +361,18 @@ def main(argv=None):
         return None
 
     repeat = 1 if args.quick else args.repeat
+    threads = None if args.out_of_the_box else args.threads
     rows = []
-    for workload in args.only or WORKLOADS:
-        description, impls = WORKLOADS[workload]
-        runs = {impl: [] for impl in impls}
-        for _ in range(repeat):
-            for impl in impls:  # alternate implementations within each repetition
-                if installed(impl):
-                    runs[impl].append(run_child(dict(workload=workload, impl=impl, quick=args.quick,
-                                                     threads=args.threads)))
-        baseline = None
-        for impl in impls:
-            row = {"workload": workload, "description": description, "impl": impl}
-            good = [r for r in runs[impl] if "error" not in r]
-            if not installed(impl):
-                row["status"] = "not installed"
-            elif not good:
-                row["status"] = "failed: " + runs[impl][0]["error"]
-            else:
-                seconds = statistics.median(r["seconds"] for r in good)
-                row.update(status="ok", seconds=seconds, batch_ms=statistics.median(r["batch_ms"] for r in good),
-                           peak_mb=max(r["peak_mb"] for r in good))
-                baseline = baseline or seconds
-                row["ratio"] = seconds / baseline
-            rows.append(row)
+    with contextlib.ExitStack() as stack:
+        if args.busy:
+            stack.enter_context(BusyCore())
+        for workload in args.only or WORKLOADS:
+            rows += measure_workload(workload, repeat, args.quick, threads, args.impls)
 
     info = versions()
-    print(f"threads={args.threads}, repetitions={repeat}{' (quick shapes)' if args.quick else ''}; "
-          + ", ".join(f"{k} {v}" for k, v in info.items()))
+    setting = "threads: each library's own (out of the box)" if threads is None else f"threads={threads}"
+    print(f"{setting}, {'one core kept busy' if args.busy else 'idle'}, repetitions={repeat}"
+          f"{' (quick shapes)' if args.quick else ''}; " + ", ".join(f"{k} {v}" for k, v in info.items()))
     print(f"{'workload':<9}{'implementation':<20}{'epoch s':>9}{'batch ms':>10}{'peak MB':>9}"
           f"{'x numpy_rnn':>13}  note")
     for r in rows:
@@ -363,10 +383,43 @@ def main(argv=None):
               f"{r['ratio']:>12.2f}x  {r['description'] if r['ratio'] == 1 else ''}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": info, "threads": args.threads, "repeat": repeat, "quick": args.quick,
+            json.dump({"machine": info, "threads": threads, "busy": args.busy, "repeat": repeat, "quick": args.quick,
                        "rows": rows}, f, indent=2)
     return rows
 
+
+def measure_workload(workload, repeat, quick, threads, chosen=None):
+    """The table's rows of one workload: each implementation's median over ``repeat`` processes (only those whose
+    name starts with one of ``chosen``, when given). Out of the box (``threads`` None), the baseline also runs pinned
+    to one thread, alternating with the rest, so that the two compare under the same load."""
+    description, impls = WORKLOADS[workload]
+    skipped = [impl for impl in impls if chosen is not None and not impl.startswith(tuple(chosen))]
+    entries = [(impl, impl, threads) for impl in impls]  # (row label, implementation, threads)
+    if threads is None:
+        entries.insert(1, (f"{impls[0]} 1 thread", impls[0], 1))
+    runs = {label: [] for label, _, _ in entries}
+    for _ in range(repeat):
+        for label, impl, n in entries:  # alternate implementations within each repetition
+            if installed(impl) and impl not in skipped:
+                runs[label].append(run_child(dict(workload=workload, impl=impl, quick=quick, threads=n)))
+    rows, baseline = [], None
+    for label, impl, _ in entries:
+        row = {"workload": workload, "description": description, "impl": label}
+        good = [r for r in runs[label] if "error" not in r]
+        if impl in skipped:
+            row["status"] = "skipped (--impls)"
+        elif not installed(impl):
+            row["status"] = "not installed"
+        elif not good:
+            row["status"] = "failed: " + runs[label][0]["error"]
+        else:
+            seconds = statistics.median(r["seconds"] for r in good)
+            row.update(status="ok", seconds=seconds, batch_ms=statistics.median(r["batch_ms"] for r in good),
+                       peak_mb=max(r["peak_mb"] for r in good))
+            baseline = baseline or seconds
+            row["ratio"] = seconds / baseline
+        rows.append(row)
+    return rows
 
 if __name__ == "__main__":
     main()

@@ -44,6 +44,7 @@ OPTIMIZER_DEFAULTS = [DEFAULTS + "test_optimizer_defaults_are_keras_s"]
 GLOROT_DEFAULTS = [DEFAULTS + "test_glorot_uniform_limit_uses_fan_in_plus_fan_out",
                    DEFAULTS + "test_a_layer_s_kernel_is_glorot_uniform_with_its_own_fans"]
 BOOK_DEFAULTS = [DEFAULTS + "test_recurrent_network_defaults_are_the_book_s"]
+THREADS = ["tests/test_threads.py"]  # numpy_rnn's BLAS threads, read inside fit, evaluate and predict
 CELLS = ["tests/test_cells.py"]  # one step against finite differences; a cell stepped by hand reproduces its layer
 GRID = ["tests/test_gradient_grid.py"]  # every way of running a recurrent layer against finite differences
 TORCH = ["tests/test_torch_parity.py::test_recurrent_layers_match_pytorch"]  # outputs and gradients against autograd
@@ -356,6 +357,29 @@ MUTANTS = [
     ),
 
     # -- the recurrent cells and the time loop ---------------------------------------------------------------------
+    *in_file(
+        "numpy_rnn/threads.py", THREADS,
+        Mutant("return 1 if largest_product(model, rows) < LARGE_PRODUCT else None",
+               "return 1 if largest_product(model, rows) <= LARGE_PRODUCT else None",
+               "a product exactly at the threshold still limited to one thread"),
+        Mutant("for layer in layers if not layer.reads_token_ids_only", "for layer in layers",
+               "an Embedding's lookup table counted as a matrix product (1000 x 32 would pick the threads)"),
+        Mutant("            self._limits.restore_original_limits()\n", "",
+               "numpy_rnn's thread limit left in place after the call: the user's setting is lost"),
+        Mutant("        if self.rows is None:\n            self.rows = len(x_batch)",
+               "        if True:\n            self.rows = len(x_batch)",
+               "the threads set again at every batch: the restore returns to the previous batch's count, not the "
+               "user's"),
+        Mutant("    if _override.get() is not None:\n        return _override.get()\n", "",
+               "limit(n) ignored: the policy always decides"),
+        Mutant("        _override.reset(token)", "        pass",
+               "limit(n) never reset: the override outlives its block"),
+    ),
+    *in_file(
+        "numpy_rnn/training.py", THREADS,
+        Mutant("                    blas_threads.size_for(x_batch)\n", "",
+               "the training loop never sets numpy_rnn's BLAS threads: fit runs on the user's count"),
+    ),
     *in_file(
         "numpy_rnn/cells/base.py", CELLS,
         Mutant('self.grads["W_h"] += h_prev.reshape(-1, H).T @ dR.reshape(-1, dR.shape[-1])',

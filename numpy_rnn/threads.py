@@ -1,0 +1,134 @@
+"""How many BLAS threads numpy_rnn's own matrix products use: one, unless a product is large enough to gain from more.
+
+Why: NumPy hands every ``@`` to its BLAS (usually OpenBLAS), which by default splits a product over every core. The
+products of a small recurrent network are small, ``(batch, features) @ (features, units)`` once per time step, and a
+split product waits for its slowest thread. When another program keeps one core busy, the thread that lands on that
+core waits for the scheduler, and every step waits with it. On this project's 2-core machine with one core busy,
+OpenBLAS's default of 2 threads made the benchmark's W1 (SimpleRNN(32)) and W4 (LSTM(8)) epochs 2.8x and 2.4x as
+long as one thread (scripts/benchmark.py --out-of-the-box --busy, before this module), and earlier measurements there
+found 18x for a SimpleRNN(32) epoch, 6-24x for an LSTM(64) and 50x for a character model. On an idle machine the
+second thread gains nothing on the smallest products (OpenBLAS runs them on one thread) and at most 2x on larger ones.
+
+The policy, for each ``fit``, ``evaluate`` and ``predict`` (and the RecurrentNetwork's ``fit``, ``predict``,
+``predict_proba`` and ``score``):
+
+    product  = the largest per-step product the model makes: rows x features x units multiply-adds, over every weight
+               matrix W (features, units) of its layers (an Embedding's table is looked up, not multiplied), with
+               rows = the batch size
+    threads  = 1                               if product < LARGE_PRODUCT (2e8 multiply-adds)
+               the process's setting, as is     otherwise
+
+so numpy_rnn never raises the thread count, and lowers it only for its own calls: the user's setting is restored
+when the call returns, or raises. ``with numpy_rnn.threads.limit(n):`` overrides the policy for numpy_rnn's calls
+inside the block (``n`` threads; ``limit(None)``: the policy), and still leaves every other product alone.
+
+How LARGE_PRODUCT was found (scripts/blas_threads.py, on the 2-core machine of the README's benchmark, OpenBLAS
+0.3.31): ``(batch, features) @ (features, units)`` products timed at 1 and 2 threads, idle and with a helper process
+spinning on one core, for batch 32-1000, features 32-512, units 32-2048, float32 and float64.
+
+- Below about 3e5 multiply-adds OpenBLAS runs one thread anyway: the setting changes nothing.
+- Idle, 2 threads take 0.5-0.8 of the time of 1 from 5e5 multiply-adds up: a gain, at most 2x.
+- Busy, 2 threads cost anything from 0.4x to 750x the time of 1 between 5e5 and 7e7 multiply-adds (a 1,000 x 32
+  @ 32 x 32 product: 64 us with one thread, 11 ms with two), because a thread on the busy core waits a scheduler
+  slice (milliseconds) for a product that takes microseconds. From about 2.6e8 up (256 x 512 @ 512 x 2048, 1000 x
+  256 @ 256 x 1024) the product outlasts the wait: 0.9-2x busy (two runs), 0.5x idle.
+
+So below 2e8, one thread loses at most 2x (idle) where it loses and saves up to two or three orders of magnitude
+(busy) where it wins; from 2e8 up, the extra threads gain up to 2x idle and lose about as much busy, so numpy_rnn
+leaves the choice to the process's setting. The per-step product decides, not the few larger products done once per
+batch outside the time loop (the input projection of all steps, the weight gradients), because a recurrent layer
+spends its time in the loop.
+
+threadpoolctl (a small pure-Python package) does the setting. It is imported on first use, so ``import numpy_rnn``
+needs only NumPy; without it numpy_rnn leaves the thread count alone and warns once.
+"""
+import contextlib
+import contextvars
+import warnings
+
+from .checks import check_positive_int
+from .layers.base import Layer
+
+LARGE_PRODUCT = 2e8  # multiply-adds of a per-step product from which numpy_rnn leaves BLAS its own thread count
+
+# The user's override from ``limit(n)``: None for the policy. A context variable, so that a block's override ends
+# with the block (and belongs to the thread or task that set it).
+_override = contextvars.ContextVar("numpy_rnn_blas_threads", default=None)
+_blas = {}  # "controller": threadpoolctl's handle on NumPy's BLAS, made once (finding the libraries takes ~0.3 ms)
+
+
+@contextlib.contextmanager
+def limit(n):
+    """``with numpy_rnn.threads.limit(n):`` numpy_rnn's own calls inside the block (fit, evaluate, predict, ...) use
+    ``n`` BLAS threads instead of the policy's choice; ``limit(None)`` restores the policy. Nothing else in the process
+    changes. Raises TypeError/ValueError unless ``n`` is a positive integer or None."""
+    n = check_positive_int(n, "n", allow_none=True)
+    token = _override.set(n)
+    try:
+        yield n
+    finally:
+        _override.reset(token)
+
+
+def largest_product(model, rows):
+    """The multiply-adds of ``model``'s largest per-step product, ``rows x features x units`` over its layers'
+    weight matrices (a Sequential's ``layers``, or any Layer the model holds, as RecurrentNetwork does)."""
+    layers = [value for value in vars(model).values() if isinstance(value, Layer)]
+    layers += [layer for layer in getattr(model, "layers", []) if isinstance(layer, Layer)]
+    sizes = [w.shape[0] * w.shape[1] for layer in layers if not layer.reads_token_ids_only
+             for w in layer.params.values() if w.ndim == 2]
+    return rows * max(sizes, default=0)
+
+
+def choose(model, rows):
+    """The thread count for a call of ``model`` on batches of ``rows`` samples: the user's ``limit(n)``, else 1 for
+    products below LARGE_PRODUCT, else None (leave the process's setting as it is)."""
+    if _override.get() is not None:
+        return _override.get()
+    return 1 if largest_product(model, rows) < LARGE_PRODUCT else None
+
+
+class BlasThreads:
+    """``with BlasThreads(model, rows):`` numpy_rnn's BLAS threads for one call, set on entering (or, with
+    ``rows=None``, at the first ``size_for(x_batch)``, when the batch size is known) and restored on leaving."""
+
+    def __init__(self, model, rows=None):
+        self.model, self.rows, self._limits = model, rows, None
+
+    def __enter__(self):
+        if self.rows is not None:
+            self._set(choose(self.model, self.rows))
+        return self
+
+    def size_for(self, x_batch):
+        """Set the threads from the first batch's size; later batches change nothing."""
+        if self.rows is None:
+            self.rows = len(x_batch)
+            self._set(choose(self.model, self.rows))
+
+    def _set(self, n):
+        controller = _controller() if n is not None else None
+        if controller is not None:
+            self._limits = controller.limit(limits=n, user_api="blas")
+
+    def __exit__(self, *exc):
+        if self._limits is not None:
+            self._limits.restore_original_limits()
+            self._limits = None
+        return False
+
+
+def _controller():
+    """threadpoolctl's controller of the BLAS libraries loaded now (NumPy's), or None without threadpoolctl (which
+    is then reported once)."""
+    if "controller" not in _blas:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            warnings.warn("threadpoolctl is not installed, so numpy_rnn cannot limit NumPy's BLAS threads: small "
+                          "recurrent models can run many times slower on a busy machine. pip install threadpoolctl, "
+                          "or set OPENBLAS_NUM_THREADS=1 before starting Python.", RuntimeWarning, stacklevel=4)
+            _blas["controller"] = None
+        else:
+            _blas["controller"] = ThreadpoolController()
+    return _blas["controller"]
