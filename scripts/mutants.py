@@ -112,7 +112,7 @@ MUTANTS = [
         Mutant("return (*_checked_loss_result(self._loss_fn(targets, out, **weights), out, self._loss_fn), False)",
                "return (*self._loss_fn(targets, out, **weights), False)",
                "a custom loss's results are not checked on the real batches (only on compile's tiny example)"),
-        Mutant('kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}', "kwargs = {}",
+        Mutant('kwargs = {} if weights is None else {"sample_weight": weights}', "kwargs = {}",
                "weighted_metrics computed without the weights"),
         Mutant("if validation_data is None and validation_split > 0:", "if validation_split > 0:",
                "validation_split applied even when validation_data is given (Keras: validation_data overrides it)"),
