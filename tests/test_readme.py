@@ -63,3 +63,8 @@ def test_the_readme_custom_loss_example_runs(capsys):
     assert "TypeError: " in out and "(value, doutput)" in out
     first, last = (float(v) for v in re.search(r"Huber loss ([0-9.]+) -> ([0-9.]+)", out).groups())
     assert last < first
+
+
+def test_the_readme_threads_example_runs(capsys):
+    out = run_example("threads.limit(2)", capsys)
+    assert float(out) > 0
