@@ -583,6 +583,8 @@ MUTANTS = [
         Mutant("return dy * y_b, dy * y_f", "return dy * y_f, dy * y_b",
                "merge_mode='mul': each direction's gradient multiplied by its own output instead of the other's"),
         Mutant("return dy / 2, dy / 2", "return dy, dy", "merge_mode='ave': the gradient not halved"),
+        Mutant("            dy_f, dy_b = dy_f * real, dy_b * real\n", "",
+               "the gradient of the zeros output at padded steps sent into both directions"),
         Mutant("return grads[0] + grads[1]", "return grads[0]",
                "the input gradient of the backward direction forgotten"),
         Mutant("dy_b = dy_b[:, ::-1]  # in the backward", "dy_b = dy_b  # in the backward",

@@ -257,7 +257,7 @@ def test_the_defaults_match_keras_own_configs():
     ]:
         config = theirs.get_config()
         for key in keys:
-            assert float(config[key]) == close(ours.get_config()[key]), (type(ours).__name__, key)
+            assert float(config[key]) == close(float(ours.get_config()[key])), (type(ours).__name__, key)
 
     assert float(keras.layers.LayerNormalization().get_config()["epsilon"]) == close(
         LayerNormSimpleRNN(4).get_config()["epsilon"])

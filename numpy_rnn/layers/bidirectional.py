@@ -15,7 +15,10 @@ Backward, given dy, each merge splits the gradient between the directions by the
     dx = dx_f + dx_b                                   x feeds both directions
 
 With a mask (padded steps), both directions skip the padding, so the backward direction starts at each sequence's last
-real step, wherever the padding is. With ``return_state`` the output is ``[y, forward states..., backward states...]``.
+real step, wherever the padding is. With return_sequences, both directions' outputs are 0 at the padded steps
+(Keras's rule for Bidirectional, where a single layer repeats its last real output): y_f and y_b are multiplied by the
+mask m (B, T, 1) before the merge, and so are their gradients after it. With ``return_state`` the output is
+``[y, forward states..., backward states...]``.
 
 Weights (Keras's order): ``get_weights()`` is the forward layer's list followed by the backward layer's. ``params``
 names them ``forward_W_x``, ..., ``backward_W_x``, ...: the two layers' own arrays. PyTorch's ``bidirectional=True``
@@ -167,9 +170,13 @@ class Bidirectional(Layer):
             given = None if initial_state is None else initial_state[k * n:(k + 1) * n]
             outs.append(layer.forward(x, initial_state=given, training=training, mask=mask))
         (y_f, *states_f), (y_b, *states_b) = outs if self.return_state else [[y] for y in outs]
+        real = None
         if self.return_sequences:
             y_b = y_b[:, ::-1]  # the backward layer's outputs come last step first: back to the input's order
-        self.cache = (x.dtype.kind in "iu", y_f, y_b)
+            if mask is not None:  # Keras's Bidirectional outputs 0 at padded steps, in both directions
+                real = np.asarray(mask, dtype=bool)[..., None]
+                y_f, y_b = y_f * real, y_b * real
+        self.cache = (x.dtype.kind in "iu", y_f, y_b, real)
         y = self._merge(y_f, y_b)
         if self.return_state:
             return [y] + states_f + states_b
@@ -190,7 +197,7 @@ class Bidirectional(Layer):
     def backward(self, dout):
         """dL/dx, the sum of both directions' (None for token ids). ``dout`` has the output's shape; a list
         ``[dy_f, dy_b]`` with ``merge_mode=None``; with ``return_state``, ``[dy, dstates...]`` (entries may be None)."""
-        ids, y_f, y_b = self._require_cache()
+        ids, y_f, y_b, real = self._require_cache()
         n = len(self.forward_layer.state_names)
         dstates = [None] * (2 * n)
         if self.return_state:
@@ -199,6 +206,8 @@ class Bidirectional(Layer):
                                 f"{', '.join('d' + s for s in self.state_names)}] (entries may be None)")
             dout, *dstates = dout
         dy_f, dy_b = self._merge_backward(dout, y_f, y_b)
+        if real is not None:  # the zeros at padded steps lead nowhere
+            dy_f, dy_b = dy_f * real, dy_b * real
         if self.return_sequences:
             dy_b = dy_b[:, ::-1]  # in the backward layer's own order, last step first
         grads = []
