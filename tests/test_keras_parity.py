@@ -142,3 +142,29 @@ def test_simple_rnn_activations_match_keras(activation):
     ours.build(3)
     ours.set_weights(weights)
     assert relative_error(ours.forward(x.astype(np.float64)), keras_layer(x).numpy()) < 1e-5
+
+
+def test_a_masked_sequence_loss_matches_keras_evaluate():
+    """The loss of a sequence output with padding: Keras's model.evaluate and ours, given the same weights (the mean
+    over the real positions, with and without per-position weights)."""
+    rng = np.random.default_rng(6)
+    ids = padded_ids(rng)
+    y = rng.integers(0, 3, size=ids.shape)
+    keras_model = tf.keras.Sequential([tf.keras.layers.Embedding(9, 3, mask_zero=True),
+                                       tf.keras.layers.LSTM(4, return_sequences=True),
+                                       tf.keras.layers.Dense(3, activation="softmax")])
+    keras_model.compile("adam", "sparse_categorical_crossentropy")
+    keras_model(ids)
+    from numpy_rnn import Sequential
+
+    ours = Sequential([Embedding(9, 3, mask_zero=True), LSTM(4, return_sequences=True),
+                       Dense(3, activation="softmax")])
+    ours.compile("adam", "sparse_categorical_crossentropy")
+    ours.build((7,))
+    for keras_layer, layer in zip(keras_model.layers, ours.layers):
+        layer.set_weights(keras_weights(keras_layer, rng))
+    weights = rng.uniform(0.5, 2.0, size=ids.shape)  # per position (Keras cannot combine per-sample ones with a mask)
+    for sample_weight in (None, weights):
+        expected = keras_model.evaluate(ids, y, sample_weight=sample_weight, batch_size=len(ids), verbose=0)
+        got = ours.evaluate(ids, y, sample_weight=sample_weight, batch_size=len(ids))
+        assert abs(got - expected) < 1e-5 * abs(expected)
