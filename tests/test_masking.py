@@ -291,3 +291,26 @@ def test_a_model_trained_on_end_padding_is_the_model_trained_on_front_padding():
     for a, b in zip(model_pre.layers, model_post.layers):
         for w_pre, w_post in zip(a.get_weights(), b.get_weights()):
             np.testing.assert_allclose(w_pre, w_post, rtol=0, atol=1e-10)
+
+
+def test_masking_and_mask_zero_models_save_and_load(tmp_path):
+    from numpy_rnn import Dense, Sequential
+
+    rng = np.random.default_rng(14)
+    x = rng.normal(size=(12, 6, 2))
+    x[:4, :3] = 0.0  # padded steps
+    y = rng.normal(size=(12, 1))
+    model = Sequential([Masking(input_shape=(6, 2)), LSTM(3, go_backwards=True), Dense(1)], random_state=0)
+    model.compile("adam", "mse")
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    path = str(tmp_path / "masking.npz")
+    model.save(path)
+    loaded = Sequential.load(path)
+    assert loaded.layers[0].mask_value == 0.0 and loaded.layers[1].go_backwards
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
+    ids = rng.integers(0, 5, size=(8, 4))
+    tagger_model = tagger()
+    tagger_model.fit(np.where(ids == 0, 1, ids) % 7, rng.integers(0, 3, size=(8, 4)), epochs=1, verbose=0)
+    tagger_model.save(path)
+    assert Sequential.load(path).layers[0].mask_zero
