@@ -129,7 +129,7 @@ MUTANTS = [
         "numpy_rnn/layers/activation.py", LAYERS_EXTRA,
         Mutant("return self._act_backward(y, dout) if through_activation else dout", "return dout",
                "Activation backward passes dL/dy through without the activation's derivative"),
-        Mutant("return self._require_cache()[0]", "return self._require_cache()[1]",
+        Mutant("return self._require_cache(\"logits\")[0]", "return self._require_cache(\"logits\")[1]",
                "Activation's logits are its output y: the fused loss takes a probability for a logit"),
     ),
     *in_file(
@@ -391,8 +391,7 @@ MUTANTS = [
                "the bias gradient db = sum_t dX_t is never added: b does not learn"),
         Mutant('self.grads["W_x"] += dW_x', 'self.grads["W_x"] = dW_x',
                "dW_x assigned instead of added: a cell stepped by hand keeps only the gradient of its last step back"),
-        Mutant('np.asarray(state["bias_ih_l0"]) + np.asarray(state["bias_hh_l0"])',
-               'np.asarray(state["bias_ih_l0"]) - np.asarray(state["bias_hh_l0"])',
+        Mutant('"b": b_ih + b_hh}', '"b": b_ih - b_hh}',
                "from_torch subtracts PyTorch's bias_hh from bias_ih instead of adding it",
                tests=["tests/test_torch_parity.py::test_from_torch_loads_both_biases"]),
     ),
