@@ -109,8 +109,8 @@ class GRUCell(Cell):
         W_x, W_h, bias = weights
         bias = np.asarray(bias)
         if bias.shape != (2, 3 * self.units):
-            raise ValueError(f"{self.name}: the GRU bias must have shape (2, {3 * self.units}) (input and recurrent "
-                             f"bias, reset_after), got {bias.shape}")
+            raise ValueError(f"{self.name}: set_weights: the GRU bias must have shape (2, {3 * self.units}) (input and "
+                             f"recurrent bias, reset_after), got {bias.shape}")
         return {"W_x": W_x, "W_h": W_h, "b": bias[0], "b_h": bias[1]}
 
     def to_torch(self, arrays=None):
