@@ -658,8 +658,8 @@ MUTANTS = [
     # -- errors that name the argument (issue 13): each check a learner could plausibly leave out or get wrong ------
     *in_file(
         "numpy_rnn/checks.py", ERRORS,
-        Mutant("    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):\n"
-               "        raise TypeError(f\"{name} must be a number, got {value!r}\")",
+        Mutant("    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, "
+               "np.floating)):\n        raise TypeError(f\"{name} must be a number, got {value!r}\")",
                "    if not isinstance(value, (int, float, np.integer, np.floating)):\n"
                "        raise TypeError(f\"{name} must be a number, got {value!r}\")",
                "check_number forgets that bool is an int: Adam(learning_rate=True) trains with a rate of 1"),
@@ -700,7 +700,8 @@ MUTANTS = [
     ),
     *in_file(
         "numpy_rnn/layers/bidirectional.py", ERRORS,
-        Mutant("                layer._initial_states(len(x), initial_state[k * n:(k + 1) * n])\n", "                pass\n",
+        Mutant("                layer._initial_states(len(x), initial_state[k * n:(k + 1) * n])\n",
+               "                pass\n",
                "Bidirectional checks initial_state direction by direction: the forward one has run (and built) "
                "when the backward one's NaN is refused"),
         Mutant("        backward = self.backward_layer._params_from_torch(",
