@@ -91,3 +91,49 @@ def lookup(name, table, kind):
     if name not in table:
         raise ValueError(f"{kind} must be one of {sorted(table)} or a callable, got {name!r}")
     return table[name]
+
+
+class NoForwardPassError(ValueError):
+    """``backward`` (or a value kept by the forward pass, such as ``Dense.logits``) asked of a layer that has not run
+    ``forward`` yet: there is nothing to differentiate. A ValueError, so code that catches bad input catches it."""
+
+
+def check_number(value, name, low=None, high=None, low_open=False, high_open=False):
+    """``value`` as a float: a real, finite number (a NumPy scalar too, never a bool) within ``low`` and ``high``
+    (None: unbounded; ``*_open``: that end excluded). TypeError or ValueError naming ``name`` otherwise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if not np.isfinite(value) or too_low or too_high:
+        interval = f"{'(' if low_open else '['}{'-inf' if low is None else low}, " \
+                   f"{'inf' if high is None else high}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
+    return value
+
+
+def check_real_array(value, name):
+    """``value`` as an array of real numbers (integers or floats) that are all finite; TypeError naming ``name`` for
+    anything else (complex numbers would lose their imaginary part, strings and objects are not numbers), ValueError
+    for NaN or infinity."""
+    value = np.asarray(value)
+    if value.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {value.dtype}")
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return value
+
+
+def check_state_dict(state, keys, owner):
+    """A PyTorch ``state_dict`` (a mapping from parameter names to arrays or tensors) that holds exactly ``keys``, as
+    ``load_state_dict`` checks by default; TypeError/ValueError naming ``state`` and ``owner`` otherwise."""
+    if not hasattr(state, "keys") or not hasattr(state, "__getitem__"):
+        raise TypeError(f"{owner}: state must be a dict of PyTorch parameters ({', '.join(keys)}), "
+                        f"got {type(state).__name__}")
+    missing = [k for k in keys if k not in state]
+    unexpected = sorted(str(k) for k in state.keys() if k not in keys)
+    if missing or unexpected:
+        raise ValueError(f"{owner}: state must hold the PyTorch parameters {', '.join(keys)}; missing: "
+                         f"{', '.join(missing) or 'none'}; unexpected: {', '.join(unexpected) or 'none'}")
+    return state

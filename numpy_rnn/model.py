@@ -127,8 +127,10 @@ class Sequential:
         if input_shape is None:
             raise ValueError("the input shape is unknown: give the first layer input_shape=(steps, features), "
                              "or call build(input_shape) or fit first")
-        shape = tuple(input_shape)
+        shape = _check_input_shape(input_shape)
         ids = first.reads_token_ids_only or (first.input_dim is not None and len(shape) == 1)
+        if shape[-1] is None and not ids:
+            raise ValueError(f"input_shape must end with the number of features, got {input_shape!r}")
         for i, layer in enumerate(self.layers):
             width = layer.input_dim if (i == 0 and ids) else shape[-1]
             if not layer.built:
@@ -192,11 +194,11 @@ class Sequential:
         loss_fn = get_loss(loss)
         if not isinstance(loss, str):
             _try_custom_loss(loss_fn)
-        metric_fns = [(name if isinstance(name, str) else name.__name__, get_metric(name)) for name in metrics or []]
+        metric_fns = [(_metric_label(metric), get_metric(metric)) for metric in _metric_list(metrics, "metrics")]
         plain_names = {name for name, _ in metric_fns}
         weighted_fns = []
-        for metric in weighted_metrics or []:
-            name, fn = metric if isinstance(metric, str) else metric.__name__, get_metric(metric)
+        for metric in _metric_list(weighted_metrics, "weighted_metrics"):
+            name, fn = _metric_label(metric), get_metric(metric)
             if not _takes_sample_weight(fn):
                 raise TypeError(f"weighted_metrics: the metric {name} does not take sample_weight=")
             weighted_fns.append((f"weighted_{name}" if name in plain_names else name, fn))
@@ -560,6 +562,34 @@ class Sequential:
 
 
 # -- helpers of fit and compile -------------------------------------------------------------------------------------
+def _check_input_shape(input_shape):
+    """``input_shape`` (without the batch axis) as a tuple of positive ints, None for a length left open; TypeError or
+    ValueError naming ``input_shape`` otherwise (an empty shape has no features to build for)."""
+    if not isinstance(input_shape, (list, tuple)):
+        raise TypeError(f"input_shape must be a tuple such as (steps, features), got {input_shape!r}")
+    if not input_shape:
+        raise ValueError("input_shape must have at least one axis, such as (steps, features) or (steps,) for token "
+                         "ids, got ()")
+    return tuple(None if n is None else check_positive_int(n, "input_shape") for n in input_shape)
+
+
+def _metric_list(metrics, name):
+    """The metrics given to compile as a list, each a name or a callable; TypeError naming ``name`` otherwise."""
+    if metrics is None:
+        return []
+    if not isinstance(metrics, (list, tuple)):
+        raise TypeError(f"{name} must be a list of metric names or functions, got {type(metrics).__name__}")
+    for metric in metrics:
+        if not (isinstance(metric, str) or callable(metric)):
+            raise TypeError(f"{name} must hold metric names or functions, got {metric!r}")
+    return list(metrics)
+
+
+def _metric_label(metric):
+    """The name a metric is logged under: its own name, or a function's (an object's class name if it has none)."""
+    return metric if isinstance(metric, str) else getattr(metric, "__name__", type(metric).__name__)
+
+
 def _check_fraction(value, name):
     """``value`` as a float in [0, 1); TypeError/ValueError naming ``name`` otherwise."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):

@@ -70,6 +70,7 @@ from .training import TrainingLoop
 
 # The book's weights, in the order backprop returns their gradients, and the parameter of the recurrent layer (0) or
 # the output layer (1) each of them is.
+MAX_INPUT_WEIGHT_BYTES = 2**30  # far above any vocabulary this textbook model trains on
 WEIGHTS = {"w1h": (0, "W_h"), "w1x": (0, "W_x"), "b1": (0, "b"), "w2": (1, "W"), "b2": (1, "b")}
 WEIGHT_NAMES = tuple(WEIGHTS)
 
@@ -226,6 +227,11 @@ class RecurrentNetwork:
             x_val, y_val = self._check_xy(x_val, y_val, "x_val", "y_val", n_features)
 
         if not resume:
+            # the input weights are (F, H): a stray huge token id would ask for terabytes, so refuse it unbuilt
+            if n_features * self.n_cells * self.dtype.itemsize > MAX_INPUT_WEIGHT_BYTES:
+                raise ValueError(f"x: {n_features} features (n_features, or x's largest token id + 1) need input "
+                                 f"weights ({n_features}, {self.n_cells}) of more than "
+                                 f"{MAX_INPUT_WEIGHT_BYTES / 2**30:g} GiB; check the ids")
             self._rng = check_random_state(self.random_state)
             self.init_weights(n_features, 1)
             self.losses, self.val_losses, self.val_scores = [], [], []

@@ -13,7 +13,10 @@ With learning rate lr, gradient g, and per-parameter state kept by the optimizer
               p -= lr * g / sqrt(s + eps)
 
 Defaults are Keras's: SGD lr 0.01; RMSprop lr 0.001, rho 0.9; Adam lr 0.001, beta_1 0.9, beta_2 0.999; Adagrad lr 0.001;
-eps 1e-7 throughout.
+eps 1e-7 throughout. The constructors check their arguments against Keras's ranges: learning_rate > 0, momentum in
+[0, 1], rho, beta_1 and beta_2 in [0, 1), epsilon >= 0 (0 allowed, as in Keras and PyTorch: with it the two libraries'
+formulas agree), initial_accumulator_value >= 0, global_clipnorm > 0 or None; each a finite real number (a NumPy
+scalar is fine, a bool is not). Anything else raises TypeError or ValueError naming the argument.
 
 ``global_clipnorm=c`` rescales all gradients together when their joint norm ``sqrt(sum of every g^2)`` exceeds c, so
 the update keeps its direction and only its length is capped. It is the usual cure for the exploding gradients of
@@ -22,6 +25,8 @@ recurrent networks on long sequences.
 import inspect
 
 import numpy as np
+
+from .checks import check_number
 
 
 def global_norm(grads):
@@ -39,12 +44,9 @@ class Optimizer:
     """Base class: gradient clipping and per-parameter state; subclasses write ``update(p, g, state)``."""
 
     def __init__(self, learning_rate, global_clipnorm=None):
-        if not (np.isfinite(learning_rate) and learning_rate > 0):
-            raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-        if global_clipnorm is not None and not global_clipnorm > 0:
-            raise ValueError(f"global_clipnorm must be a positive number or None, got {global_clipnorm!r}")
-        self.learning_rate = float(learning_rate)
-        self.global_clipnorm = global_clipnorm
+        self.learning_rate = check_number(learning_rate, "learning_rate", low=0, low_open=True)
+        self.global_clipnorm = (None if global_clipnorm is None
+                                else check_number(global_clipnorm, "global_clipnorm", low=0, low_open=True))
         self.iterations = 0
         self.state = {}  # per parameter array, keyed by (pair index, parameter name)
         self._buffers = {}  # work arrays by (shape, dtype); not state: nothing in them outlives an update
@@ -116,10 +118,11 @@ class Optimizer:
 
 class SGD(Optimizer):
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, global_clipnorm=None):
+        momentum = check_number(momentum, "momentum", low=0, high=1)
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
         super().__init__(learning_rate, global_clipnorm)
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum must lie in [0, 1), got {momentum!r}")
-        self.momentum = float(momentum)
+        self.momentum = momentum
         self.nesterov = bool(nesterov)
 
     def init_state(self, p):
@@ -141,7 +144,8 @@ class SGD(Optimizer):
 class RMSprop(Optimizer):
     def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, global_clipnorm=None):
         super().__init__(learning_rate, global_clipnorm)
-        self.rho, self.epsilon = float(rho), float(epsilon)
+        self.rho = check_number(rho, "rho", low=0, high=1, high_open=True)
+        self.epsilon = check_number(epsilon, "epsilon", low=0)
 
     def init_state(self, p):
         return {"s": np.zeros_like(p)}
@@ -162,7 +166,9 @@ class RMSprop(Optimizer):
 class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, global_clipnorm=None):
         super().__init__(learning_rate, global_clipnorm)
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.beta_1 = check_number(beta_1, "beta_1", low=0, high=1, high_open=True)
+        self.beta_2 = check_number(beta_2, "beta_2", low=0, high=1, high_open=True)
+        self.epsilon = check_number(epsilon, "epsilon", low=0)
 
     def init_state(self, p):
         return {"m": np.zeros_like(p), "v": np.zeros_like(p)}
@@ -188,7 +194,8 @@ class Adam(Optimizer):
 class Adagrad(Optimizer):
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, global_clipnorm=None):
         super().__init__(learning_rate, global_clipnorm)
-        self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
+        self.initial_accumulator_value = check_number(initial_accumulator_value, "initial_accumulator_value", low=0)
+        self.epsilon = check_number(epsilon, "epsilon", low=0)
 
     def init_state(self, p):
         return {"s": np.full_like(p, self.initial_accumulator_value)}

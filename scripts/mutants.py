@@ -53,6 +53,7 @@ MASKS = ["tests/test_masking.py"]
 BIDIRECTIONAL = ["tests/test_bidirectional.py"]
 LAYER_NORM_FORWARD = LAYER_NORM_DEFAULTS + ["tests/test_cells.py::test_the_layer_norm_step_computes_its_equations"]
 CALLBACKS = ["tests/test_callbacks.py"]  # pinned epochs for every counting rule; weights, rates and files checked
+ERRORS = ["tests/test_errors.py"]  # issue 13: each refused argument named, nothing changed; hostile aclImdb entries
 DROPOUT = ["tests/test_dropout.py"]  # the masks held fixed in gradient checks; what the masks are; save, load, resume
 
 MUTANTS = [
@@ -129,7 +130,7 @@ MUTANTS = [
         "numpy_rnn/layers/activation.py", LAYERS_EXTRA,
         Mutant("return self._act_backward(y, dout) if through_activation else dout", "return dout",
                "Activation backward passes dL/dy through without the activation's derivative"),
-        Mutant("return self._require_cache()[0]", "return self._require_cache()[1]",
+        Mutant("return self._require_cache(\"logits\")[0]", "return self._require_cache(\"logits\")[1]",
                "Activation's logits are its output y: the fused loss takes a probability for a logit"),
     ),
     *in_file(
@@ -391,8 +392,7 @@ MUTANTS = [
                "the bias gradient db = sum_t dX_t is never added: b does not learn"),
         Mutant('self.grads["W_x"] += dW_x', 'self.grads["W_x"] = dW_x',
                "dW_x assigned instead of added: a cell stepped by hand keeps only the gradient of its last step back"),
-        Mutant('np.asarray(state["bias_ih_l0"]) + np.asarray(state["bias_hh_l0"])',
-               'np.asarray(state["bias_ih_l0"]) - np.asarray(state["bias_hh_l0"])',
+        Mutant('"b": b_ih + b_hh}', '"b": b_ih - b_hh}',
                "from_torch subtracts PyTorch's bias_hh from bias_ih instead of adding it",
                tests=["tests/test_torch_parity.py::test_from_torch_loads_both_biases"]),
     ),
@@ -654,5 +654,64 @@ MUTANTS = [
         "numpy_rnn/persistence.py", DROPOUT,
         Mutant("model._rng.bit_generator.state = restored.bit_generator.state", "model._rng = restored",
                "a loaded model gets a new generator: its layers still draw their masks from the placeholder one"),
+    ),
+    # -- errors that name the argument (issue 13): each check a learner could plausibly leave out or get wrong ------
+    *in_file(
+        "numpy_rnn/checks.py", ERRORS,
+        Mutant("    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, "
+               "np.floating)):\n        raise TypeError(f\"{name} must be a number, got {value!r}\")",
+               "    if not isinstance(value, (int, float, np.integer, np.floating)):\n"
+               "        raise TypeError(f\"{name} must be a number, got {value!r}\")",
+               "check_number forgets that bool is an int: Adam(learning_rate=True) trains with a rate of 1"),
+        Mutant('    if value.dtype.kind not in "iuf":\n        raise TypeError(f"{name} must hold real numbers',
+               '    if value.dtype.kind not in "iufc":\n        raise TypeError(f"{name} must hold real numbers',
+               "set_weights takes complex arrays: their imaginary part is dropped without a word"),
+    ),
+    *in_file(
+        "numpy_rnn/optimizers.py", ERRORS,
+        Mutant('self.beta_1 = check_number(beta_1, "beta_1", low=0, high=1, high_open=True)',
+               'self.beta_1 = check_number(beta_1, "beta_1", low=0, high=1)',
+               "beta_1 = 1 accepted: the bias correction 1 - beta_1^t is 0 and the first step divides by it"),
+    ),
+    *in_file(
+        "numpy_rnn/data/text.py", ERRORS,
+        Mutant("    if not limits.min <= int(value) <= limits.max:", "    if not limits.min <= int(value):",
+               "pad_sequences checks the padding value against dtype's minimum only: 1000 in int8 overflows"),
+    ),
+    *in_file(
+        "numpy_rnn/data/imdb.py", ERRORS,
+        Mutant("    except OSError as error:  # missing, a dangling link, a link loop, no permission",
+               "    except FileNotFoundError as error:  # missing, a dangling link, a link loop, no permission",
+               "load_aclimdb turns only missing files into DataError: a link loop escapes as a raw OSError"),
+        Mutant('data = b"" if status.st_size > MAX_REVIEW_BYTES else f.read(MAX_REVIEW_BYTES + 1)',
+               'data = b"" if status.st_size > MAX_REVIEW_BYTES else f.read()',
+               "load_aclimdb trusts the size it was told and reads without a bound: a file of size 0 that never ends "
+               "(/dev/zero) reads until memory runs out"),
+        Mutant("    if not isinstance(rng, np.random.Generator):\n", "    if False:\n",
+               "split_train_val takes any rng: rng=5 fails with AttributeError deep inside"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/recurrent.py", ERRORS,
+        Mutant("        states = self._initial_states(x.shape[0], initial_state)  # before building: a refused call "
+               "builds nothing\n        if not self.built:\n            self.build(x.shape[-1])\n",
+               "        if not self.built:\n            self.build(x.shape[-1])\n"
+               "        states = self._initial_states(x.shape[0], initial_state)\n",
+               "the layer builds before it checks initial_state: a refused call leaves it built"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/bidirectional.py", ERRORS,
+        Mutant("                layer._initial_states(len(x), initial_state[k * n:(k + 1) * n])\n",
+               "                pass\n",
+               "Bidirectional checks initial_state direction by direction: the forward one has run (and built) "
+               "when the backward one's NaN is refused"),
+        Mutant("        backward = self.backward_layer._params_from_torch(",
+               "        self.forward_layer.from_torch({k: v for k, v in state.items() if not reverse.get(k)})\n"
+               "        backward = self.backward_layer._params_from_torch(",
+               "Bidirectional.from_torch loads the forward direction before the backward one is checked"),
+    ),
+    *in_file(
+        "numpy_rnn/model.py", ERRORS,
+        Mutant('    if not input_shape:\n        raise ValueError(', '    if False:\n        raise ValueError(',
+               "build(()) is not refused by name: an IndexError from shape[-1]"),
     ),
 ]

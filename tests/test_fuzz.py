@@ -17,7 +17,10 @@ from hypothesis.extra import numpy as hnp
 from numpy_rnn import (
     GRU,
     LSTM,
+    SGD,
     Activation,
+    Adagrad,
+    Adam,
     Bidirectional,
     Dense,
     Dropout,
@@ -26,6 +29,7 @@ from numpy_rnn import (
     LayerNormSimpleRNN,
     Masking,
     RecurrentNetwork,
+    RMSprop,
     Sequential,
     SimpleRNN,
     TimeDistributed,
@@ -38,9 +42,11 @@ from numpy_rnn.data import (
     load_imdb_npz,
     make_reviews,
     pad_sequences,
+    texts_to_sequences,
     to_one_hot,
     tokenize,
 )
+from numpy_rnn.data.imdb import split_train_val
 from numpy_rnn.guards import TrainingDivergedError
 from numpy_rnn.persistence import ModelFileError
 
@@ -231,6 +237,50 @@ def test_sequential_construction_and_compile(layers, loss, optimizer):
     call(model.compile, ["optimizer", "loss"], optimizer=optimizer, loss=loss)
 
 
+METRIC = st.one_of(st.sampled_from(["mse", "accuracy", "mae", len]), junk(0))
+
+
+@FUZZ
+@given(metrics=st.one_of(st.none(), st.lists(METRIC, max_size=3), METRIC),
+       weighted_metrics=st.one_of(st.none(), st.lists(METRIC, max_size=2), METRIC),
+       input_shape=st.one_of(st.lists(st.one_of(st.integers(-1, 5), st.none(), junk(0)), max_size=3).map(tuple),
+                             junk(1)))
+def test_sequential_compile_metrics_and_build_shapes(metrics, weighted_metrics, input_shape):
+    model = Sequential([SimpleRNN(2), Dense(1)])
+    model.compile("sgd", "mse")
+    before = (model.optimizer, model.metrics, model.weighted_metrics)
+    if not call(model.compile, ["metric", "metrics", "weighted_metrics"], "adam", "mse", metrics=metrics,
+                weighted_metrics=weighted_metrics):
+        assert (model.optimizer, model.metrics, model.weighted_metrics) == before
+    if not call(model.build, ["input_shape", "input_dim"], input_shape):
+        assert not any(layer.built for layer in model.layers)
+
+
+OPTIMIZER_ARGS = {"learning_rate": st.one_of(st.floats(-1, 2), NUMBERS, junk(0)),
+                  "global_clipnorm": st.one_of(st.none(), NUMBERS, junk(0))}
+
+
+@FUZZ
+@given(cls=st.sampled_from([SGD, RMSprop, Adam, Adagrad]), values=st.fixed_dictionaries({}, optional={
+    "momentum": st.one_of(st.floats(-1, 2), NUMBERS, junk(0)), "nesterov": st.one_of(st.booleans(), junk(0)),
+    "rho": st.one_of(st.floats(-1, 2), junk(0)), "beta_1": st.one_of(st.floats(-1, 2), junk(0)),
+    "beta_2": st.one_of(st.floats(-1, 2), junk(0)), "epsilon": st.one_of(NUMBERS, junk(0)),
+    "initial_accumulator_value": st.one_of(NUMBERS, junk(0)), **OPTIMIZER_ARGS}))
+def test_optimizer_constructors(cls, values):
+    import inspect
+    kwargs = {k: v for k, v in values.items() if k in inspect.signature(cls).parameters}
+    try:
+        opt = cls(**kwargs)
+    except (ValueError, TypeError) as error:
+        assert any(re.search(rf"\b{re.escape(k)}\b", str(error)) for k in kwargs), str(error)
+        return
+    for name, value in opt.get_config().items():  # what was accepted is a plain value, in Keras's range
+        assert type(value) in (float, bool) or value is None, (name, value)
+    for name in ("rho", "beta_1", "beta_2"):
+        assert 0 <= getattr(opt, name, 0) < 1
+    assert 0 <= getattr(opt, "momentum", 0) <= 1 and opt.learning_rate > 0 and getattr(opt, "epsilon", 0) >= 0
+
+
 # -- layers ---------------------------------------------------------------------------------------------------------
 LAYERS = [lambda: SimpleRNN(3, input_dim=4), lambda: LSTM(3, input_dim=4), lambda: GRU(3, input_dim=4),
           lambda: LayerNormSimpleRNN(3, input_dim=4), lambda: Dense(3, input_dim=4), lambda: Embedding(4, 3),
@@ -256,6 +306,41 @@ def test_layer_forward_and_backward(which, x, dout, training):
     if call(layer.forward, ["x", "noise_shape"], x, training=training):
         call(layer.backward, ["dout"], dout)
     assert_same(before, layer.get_weights())
+
+
+TORCH_LAYERS = [lambda: Dense(3), lambda: Embedding(4, 3), lambda: SimpleRNN(3), lambda: LSTM(3), lambda: GRU(3),
+                lambda: Bidirectional(GRU(3)), lambda: Bidirectional(LSTM(3))]
+
+
+@FUZZ
+@given(which=st.integers(0, len(TORCH_LAYERS) - 1), keep=st.lists(st.booleans(), min_size=8, max_size=8),
+       replace=st.dictionaries(st.one_of(st.text(max_size=12), st.integers()), junk(), max_size=2),
+       weights=st.lists(junk(), max_size=4), as_dict=st.booleans())
+def test_from_torch_and_set_weights(which, keep, replace, weights, as_dict):
+    layer = TORCH_LAYERS[which]()
+    layer.build(4, np.random.default_rng(0))
+    before = layer.get_weights()
+    good = layer.to_torch()
+    state = {k: v for (k, v), kept in zip(good.items(), keep) if kept}
+    state.update(replace)
+    call(layer.from_torch, ["state"], state if as_dict else list(state.values()))
+    if set(state) != set(good):
+        assert_same(before, layer.get_weights())
+    before = layer.get_weights()
+    if not call(layer.set_weights, ["weights", "set_weights", "weight"], weights):
+        assert_same(before, layer.get_weights())
+    assert all(np.all(np.isfinite(w)) and w.dtype.kind == "f" for w in layer.get_weights())
+
+
+@FUZZ
+@given(cls=st.sampled_from([SimpleRNN, LSTM, GRU, LayerNormSimpleRNN, lambda u: Bidirectional(LSTM(u))]),
+       initial_state=st.one_of(junk(), st.lists(junk(2), max_size=4),
+                               st.lists(hnp.arrays(np.float64, (2, 3), elements=NUMBERS), min_size=1, max_size=4)))
+def test_recurrent_initial_state(cls, initial_state):
+    layer = cls(3)
+    x = np.random.default_rng(0).normal(size=(2, 4, 4))
+    if not call(layer.forward, ["initial_state"], x, initial_state=initial_state):
+        assert not layer.built
 
 
 RATE = st.one_of(st.floats(-1, 2), st.sampled_from([0.0, 0.5, 0.999]), junk(0))
@@ -307,6 +392,27 @@ def test_recurrent_layers_with_masks(which, x, mask):
 def test_pad_sequences(sequences, maxlen, padding, truncating):
     call(pad_sequences, ["sequences", "maxlen", "padding", "truncating"], sequences, maxlen=maxlen, padding=padding,
          truncating=truncating)
+
+
+@FUZZ
+@given(value=st.one_of(NUMBERS, st.integers(-2**70, 2**70), junk(0)),
+       dtype=st.one_of(st.sampled_from([np.int8, np.uint8, np.int32, np.int64, np.float16, np.float32, "U2", object,
+                                        None]), junk(0)),
+       maxlen=st.one_of(st.none(), st.integers(0, 8), st.sampled_from([10**12, 2**62])))
+def test_pad_sequences_value_and_dtype(value, dtype, maxlen):
+    call(pad_sequences, ["value", "dtype", "maxlen"], [[1, 2], [3]], maxlen=maxlen, value=value, dtype=dtype)
+
+
+@FUZZ
+@given(texts=st.one_of(st.lists(st.text(max_size=10), max_size=3), junk()),
+       word_index=st.one_of(st.dictionaries(st.one_of(st.text(max_size=3), st.integers(), st.none()),
+                                            st.one_of(st.integers(-2, 9), junk(0)), max_size=3),
+                            junk()),
+       n_val=st.one_of(st.integers(-1, 6), junk(0)), rng=st.one_of(st.just(np.random.default_rng(0)), junk(0)),
+       y=st.one_of(st.lists(st.integers(0, 2), max_size=6), junk(2)))
+def test_texts_to_sequences_and_split_train_val(texts, word_index, n_val, rng, y):
+    call(texts_to_sequences, ["texts", "word_index"], texts, word_index)
+    call(split_train_val, ["x", "y", "n_val", "rng"], list(range(5)), y, n_val, rng)
 
 
 @FUZZ
@@ -371,6 +477,43 @@ def test_aclimdb_loader_on_random_review_files(tmp_path_factory, content):
         load_aclimdb(str(root))
     except DataError as error:
         assert "UTF-8" in str(error)
+
+
+HOSTILE_ENTRIES = ["fifo", "/dev/zero", "/dev/urandom", "dangling", "loop", "folder", "file", "link to file"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs and symlinks")
+@FUZZ
+@given(kinds=st.lists(st.sampled_from(HOSTILE_ENTRIES), min_size=1, max_size=3),
+       content=st.binary(max_size=40))
+def test_aclimdb_loader_on_hostile_entries(tmp_path_factory, kinds, content):
+    root = tmp_path_factory.mktemp("acl")
+    for split in ("train", "test"):
+        for polarity in ("pos", "neg"):
+            (root / split / polarity).mkdir(parents=True)
+    folder = root / "train" / "neg"
+    for i, kind in enumerate(kinds):
+        path = folder / f"{i}_1.txt"
+        if kind == "fifo":
+            os.mkfifo(path)
+        elif kind.startswith("/dev/"):
+            os.symlink(kind, path)
+        elif kind == "dangling":
+            os.symlink(folder / "nothing", path)
+        elif kind == "loop":
+            os.symlink(path, path)
+        elif kind == "folder":
+            path.mkdir()
+        else:
+            (root / f"{i}.data").write_bytes(content)
+            if kind == "file":
+                path.write_bytes(content)
+            else:
+                os.symlink(root / f"{i}.data", path)
+    try:
+        load_aclimdb(str(root))
+    except DataError as error:
+        assert re.search(r"UTF-8|not a regular file|cannot be read", str(error)), str(error)
 
 
 def test_oversized_files_are_refused_without_reading_them(tmp_path, monkeypatch):

@@ -31,6 +31,7 @@ from numpy_rnn import (
     gradcheck,
     numerical_gradient,
 )
+from numpy_rnn.checks import NoForwardPassError
 from numpy_rnn.layers.projection import project, project_backward
 
 RECURRENT = [SimpleRNN, LSTM, GRU, LayerNormSimpleRNN]
@@ -347,7 +348,7 @@ def test_recurrent_layers_reject_bad_input_and_keep_their_weights(cls):
     rng = np.random.default_rng(6)
     layer = make_recurrent(cls, rng, 3, 4)
     before = layer.get_weights()
-    with pytest.raises(RuntimeError, match="backward called before forward"):
+    with pytest.raises(NoForwardPassError, match="backward called before forward"):
         layer.backward(np.zeros((2, 3)))
     for bad, error, message in [
         (rng.normal(size=(2, 4)), ValueError, "3 dimensions"),
@@ -359,7 +360,7 @@ def test_recurrent_layers_reject_bad_input_and_keep_their_weights(cls):
     ]:
         with pytest.raises(error, match=message):
             layer.forward(bad)
-    with pytest.raises(ValueError, match="initial state"):
+    with pytest.raises(ValueError, match="initial_state"):
         layer.forward(rng.normal(size=(2, 5, 4)), initial_state=[np.zeros((3, 3))] * len(layer.state_names))
     for old, new in zip(before, layer.get_weights()):
         np.testing.assert_array_equal(old, new)

@@ -51,7 +51,7 @@ so is its gradient (``x_scale`` below); the bias's is not. Stepping a cell by ha
 """
 import numpy as np
 
-from ..checks import check_positive_int
+from ..checks import check_positive_int, check_state_dict
 from ..layers.base import Layer
 from ..layers.dropout import check_rate
 from ..layers.projection import bias_gradient, is_token_ids, project, project_backward
@@ -141,10 +141,26 @@ class Cell(Layer):
         return {"weight_ih_l0": p["W_x"].T.copy(), "weight_hh_l0": p["W_h"].T.copy(),
                 "bias_ih_l0": p["b"].copy(), "bias_hh_l0": np.zeros_like(p["b"])}
 
-    def from_torch(self, state):
-        """Load PyTorch parameters (a dict of arrays under its names); the two biases are summed."""
-        self._assign({"W_x": np.asarray(state["weight_ih_l0"]).T, "W_h": np.asarray(state["weight_hh_l0"]).T,
-                      "b": np.asarray(state["bias_ih_l0"]) + np.asarray(state["bias_hh_l0"])})
+    def _params_from_torch(self, state):
+        """PyTorch's parameters (a dict of arrays under its names) in this cell's layout; the two biases are summed.
+        ``from_torch`` (layers/base.py) loads them."""
+        W_ih, W_hh, b_ih, b_hh = self._torch_arrays(state)
+        return {"W_x": W_ih.T, "W_h": W_hh.T, "b": b_ih + b_hh}
+
+    def _torch_arrays(self, state):
+        """``weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0`` from ``state`` as arrays, each checked to have
+        PyTorch's shape, (G, F), (G, H), (G,), (G,), before anything reshuffles their blocks."""
+        self._require_built()
+        G, (F, H) = self.gates * self.units, (self.params["W_x"].shape[0], self.units)
+        shapes = {"weight_ih_l0": (G, F), "weight_hh_l0": (G, H), "bias_ih_l0": (G,), "bias_hh_l0": (G,)}
+        check_state_dict(state, tuple(shapes), self.name)
+        arrays = []
+        for key, shape in shapes.items():
+            value = np.asarray(state[key])
+            if value.shape != shape:
+                raise ValueError(f"{self.name}: state[{key!r}] must have PyTorch's shape {shape}, got {value.shape}")
+            arrays.append(value)
+        return arrays
 
     def forward(self, *args, **kwargs):
         raise TypeError(f"{self.name} is a cell: it computes one step (forward_step). To run it over sequences, "

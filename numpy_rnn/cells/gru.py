@@ -109,8 +109,8 @@ class GRUCell(Cell):
         W_x, W_h, bias = weights
         bias = np.asarray(bias)
         if bias.shape != (2, 3 * self.units):
-            raise ValueError(f"{self.name}: the GRU bias must have shape (2, {3 * self.units}) (input and recurrent "
-                             f"bias, reset_after), got {bias.shape}")
+            raise ValueError(f"{self.name}: set_weights: the GRU bias must have shape (2, {3 * self.units}) (input and "
+                             f"recurrent bias, reset_after), got {bias.shape}")
         return {"W_x": W_x, "W_h": W_h, "b": bias[0], "b_h": bias[1]}
 
     def to_torch(self, arrays=None):
@@ -120,9 +120,7 @@ class GRUCell(Cell):
                 "bias_ih_l0": _swap_first_two_blocks(p["b"], H, axis=0),
                 "bias_hh_l0": _swap_first_two_blocks(p["b_h"], H, axis=0)}
 
-    def from_torch(self, state):
-        H = self.units
-        self._assign({"W_x": _swap_first_two_blocks(np.asarray(state["weight_ih_l0"]).T, H, axis=1),
-                      "W_h": _swap_first_two_blocks(np.asarray(state["weight_hh_l0"]).T, H, axis=1),
-                      "b": _swap_first_two_blocks(state["bias_ih_l0"], H, axis=0),
-                      "b_h": _swap_first_two_blocks(state["bias_hh_l0"], H, axis=0)})
+    def _params_from_torch(self, state):
+        H, (W_ih, W_hh, b_ih, b_hh) = self.units, self._torch_arrays(state)
+        return {"W_x": _swap_first_two_blocks(W_ih.T, H, axis=1), "W_h": _swap_first_two_blocks(W_hh.T, H, axis=1),
+                "b": _swap_first_two_blocks(b_ih, H, axis=0), "b_h": _swap_first_two_blocks(b_hh, H, axis=0)}

@@ -83,4 +83,4 @@ class LayerNormSimpleRNNCell(Cell):
     def to_torch(self, arrays=None):
         raise NotImplementedError("PyTorch has no layer-normalized RNN layer to convert to")
 
-    from_torch = to_torch
+    _params_from_torch = to_torch  # from_torch (layers/base.py) calls it: no PyTorch layer, nothing to load

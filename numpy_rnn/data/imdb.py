@@ -9,6 +9,7 @@
 whole preparation in one call.
 """
 import os
+import stat
 import zipfile
 
 import numpy as np
@@ -28,7 +29,7 @@ def load_aclimdb(path):
     """Read an ``aclImdb/`` folder: returns ``((texts_train, y_train), (texts_test, y_test))``, labels 1 = pos.
 
     Files are read in sorted order, so the result does not depend on the file system. Raises DataError for a missing
-    folder or a file that is not UTF-8.
+    folder and for a ``.txt`` entry that is not a review file (see ``_read_review``).
     """
     splits = []
     for split in ("train", "test"):
@@ -37,20 +38,47 @@ def load_aclimdb(path):
             folder = os.path.join(path, split, polarity)
             if not os.path.isdir(folder):
                 raise DataError(f"{path!r} is not an aclImdb folder: {folder!r} is missing")
-            for name in sorted(os.listdir(folder)):
+            try:
+                names = sorted(os.listdir(folder))
+            except OSError as error:
+                raise DataError(f"{folder!r} cannot be listed: {error.strerror or error}") from None
+            for name in names:
                 if not name.endswith(".txt"):
                     continue
-                file = os.path.join(folder, name)
-                if os.path.getsize(file) > MAX_REVIEW_BYTES:
-                    raise DataError(f"{file!r} is larger than {MAX_REVIEW_BYTES} bytes: not a review")
-                try:
-                    with open(file, encoding="utf-8") as f:
-                        texts.append(f.read())
-                except UnicodeDecodeError as error:
-                    raise DataError(f"{file!r} is not UTF-8 text: {error}") from None
+                texts.append(_read_review(os.path.join(folder, name)))
                 labels.append(label)
         splits.append((texts, np.array(labels, dtype=np.int64)))
     return tuple(splits)
+
+
+def _read_review(file):
+    """The text of one review file: a regular file (a link to one is fine) of at most MAX_REVIEW_BYTES, in UTF-8.
+
+    Anything else raises DataError without being read: a FIFO would block the read until a writer came, and a
+    device such as /dev/zero reports size 0 yet never ends, so only regular files are opened and no read asks for
+    more than the cap allows. Dangling links, link loops, folders and unreadable files are DataError too.
+    """
+    try:
+        if not stat.S_ISREG(os.stat(file).st_mode):  # follows links: what matters is what they point to
+            raise DataError(f"{file!r} is not a regular file (a folder, FIFO, device or socket): not a review")
+        # O_NONBLOCK: should the file be swapped for a FIFO after the check, opening it cannot block either
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            status = os.fstat(f.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise DataError(f"{file!r} is not a regular file: not a review")
+            # the size refuses most big files unread; the bounded read, a file that grew since
+            data = b"" if status.st_size > MAX_REVIEW_BYTES else f.read(MAX_REVIEW_BYTES + 1)
+    except OSError as error:  # missing, a dangling link, a link loop, no permission
+        raise DataError(f"{file!r} cannot be read: {error.strerror or error}") from None
+    if status.st_size > MAX_REVIEW_BYTES or len(data) > MAX_REVIEW_BYTES:
+        raise DataError(f"{file!r} is larger than {MAX_REVIEW_BYTES} bytes: not a review")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DataError(f"{file!r} is not UTF-8 text: {error}") from None
+    # What open(file, encoding="utf-8").read() gives: its universal newlines make \r\n and \r into \n.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def load_imdb_npz(path, allow_pickle=False):
@@ -98,9 +126,17 @@ def load_imdb(path, num_words=None, skip_top=0, index_from=3, allow_pickle=False
 
 
 def split_train_val(x, y, n_val, rng):
-    """A stratified split: ``n_val`` samples for validation with the class proportions of ``y``; seeded by ``rng``."""
+    """A stratified split: ``n_val`` samples for validation with the class proportions of ``y``; seeded by ``rng``
+    (a ``np.random.Generator``). Raises TypeError/ValueError naming the argument that does not fit."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a np.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
     y = np.asarray(y)
-    if not isinstance(n_val, (int, np.integer)) or not 0 < n_val < len(y):
+    if y.ndim != 1:
+        raise ValueError(f"y must be one label per sample (1-D), got shape {y.shape}")
+    if not hasattr(x, "__len__") or len(x) != len(y):
+        raise ValueError(f"x must hold one sample per label in y ({len(y)}), got "
+                         f"{len(x) if hasattr(x, '__len__') else type(x).__name__}")
+    if isinstance(n_val, (bool, np.bool_)) or not isinstance(n_val, (int, np.integer)) or not 0 < n_val < len(y):
         raise ValueError(f"n_val must be a whole number of samples between 1 and {len(y) - 1} (the data set has "
                          f"{len(y)}), got {n_val!r}")
     val_idx = []

@@ -89,7 +89,15 @@ def encode_ranks(rank_sequences, num_words=None, skip_top=0, index_from=3, start
 
 
 def texts_to_ranks(texts, word_index, index_from=3):
-    """Word ranks of raw texts; an unknown word gets the rank that ``encode_ranks`` turns into the OOV id."""
+    """Word ranks of raw texts; an unknown word gets the rank that ``encode_ranks`` turns into the OOV id.
+    Raises TypeError naming ``word_index`` unless it is a dict of words to integer ranks (``build_word_index``)."""
+    if not isinstance(word_index, dict):
+        raise TypeError(f"word_index must be a dict {{word: rank}} (from build_word_index), got "
+                        f"{type(word_index).__name__}")
+    for word, rank in word_index.items():
+        if not isinstance(word, str) or isinstance(rank, (bool, np.bool_)) or not isinstance(rank, (int, np.integer)):
+            raise TypeError(f"word_index must map words (str) to integer ranks, got {word!r}: {rank!r}")
+    index_from = _check_int(index_from, "index_from", minimum=0)
     unknown = OOV - index_from
     return [[word_index.get(w, unknown) for w in tokenize(t)] for t in _texts(texts, "texts")]
 
@@ -105,12 +113,21 @@ def pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value
 
     ``padding="pre"`` puts the padding before the sequence, so the last step (the one a classifier reads) is a word;
     ``truncating="pre"`` drops the start of sequences that are too long. ``maxlen=None``: the longest length.
-    Raises ValueError for invalid options, and for a result larger than ``max_bytes`` (4 GiB by default), before
-    allocating it.
+    ``value`` fills the padding; for an integer ``dtype`` it must be an integer that ``dtype`` holds (NumPy would
+    wrap 1000 round to -24 in int8, and turn NaN into -2147483648 in int32).
+    Raises ValueError/TypeError naming the argument for invalid options, and ValueError for a result larger than
+    ``max_bytes`` (4 GiB by default), before allocating it.
     """
     for name, option in (("padding", padding), ("truncating", truncating)):
         if not isinstance(option, str) or option not in ("pre", "post"):
             raise ValueError(f'{name} must be "pre" or "post", got {option!r}')
+    try:
+        dtype = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"dtype must be a NumPy integer or float dtype, got {dtype!r}") from None
+    if dtype.kind not in "iuf":
+        raise TypeError(f"dtype must be a NumPy integer or float dtype, got {dtype}")
+    value = _check_pad_value(value, dtype)
     sequences = _int_sequences(sequences, "sequences")
     maxlen = _check_int(maxlen, "maxlen", minimum=0, allow_none=True)
     if maxlen is None:
@@ -135,6 +152,24 @@ def pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value
         else:
             out[i, :len(s)] = s
     return out
+
+
+def _check_pad_value(value, dtype):
+    """``value`` as a number ``dtype`` holds exactly (NaN and infinity only in a float dtype); TypeError/ValueError
+    naming ``value`` otherwise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"value must be a number, got {value!r}")
+    if dtype.kind == "f":
+        finite = isinstance(value, (int, np.integer)) or np.isfinite(value)  # NaN and inf are values a float holds
+        if finite and abs(value) > float(np.finfo(dtype).max):  # a Python float compares exactly with any int
+            raise ValueError(f"value={value!r} is outside the range of dtype {dtype.name}")
+        return value
+    if isinstance(value, (float, np.floating)) and not (np.isfinite(value) and float(value).is_integer()):
+        raise ValueError(f"value must be an integer for dtype {dtype.name}, got {value!r}")
+    limits = np.iinfo(dtype)
+    if not limits.min <= int(value) <= limits.max:
+        raise ValueError(f"value={value!r} is outside the range of dtype {dtype.name} [{limits.min}, {limits.max}]")
+    return int(value)
 
 
 def to_one_hot(ids, num_classes=None, dtype=np.float32, max_bytes=4 * 2**30):

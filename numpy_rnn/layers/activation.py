@@ -58,4 +58,4 @@ class Activation(Layer):
     @property
     def logits(self):
         """``z`` from the last forward pass (before the activation)."""
-        return self._require_cache()[0]
+        return self._require_cache("logits")[0]

@@ -17,7 +17,8 @@ import re
 
 import numpy as np
 
-from ..checks import check_dtype, check_input_array, check_positive_int, check_random_state
+from ..checks import (NoForwardPassError, check_dtype, check_input_array, check_positive_int, check_random_state,
+                      check_real_array)
 from ..initializers import make_initializer
 
 
@@ -137,9 +138,19 @@ class Layer:
     def set_weights(self, weights):
         """Load a list of arrays as returned by ``get_weights`` (or Keras's ``layer.get_weights()``).
 
-        Raises ValueError, and changes nothing, when the number of arrays or a shape does not match.
+        Raises ValueError, and changes nothing, when the number of arrays or a shape does not match or a value is not
+        finite; TypeError for arrays of anything but real numbers (complex ones would lose their imaginary part).
         """
         self._assign(self._params_from_weights(list(weights)))
+
+    def from_torch(self, state):
+        """Load PyTorch parameters: ``state`` is a dict (a ``state_dict``) of arrays or tensors under PyTorch's names,
+        exactly the ones ``to_torch`` gives (see the layer's file). Raises TypeError/ValueError naming ``state``, and
+        changes nothing, for anything else."""
+        self._assign(self._params_from_torch(state))
+
+    def _params_from_torch(self, state):
+        raise NotImplementedError(f"{type(self).__name__} has no PyTorch counterpart")
 
     def _require_built(self):
         if not self.built:
@@ -161,9 +172,7 @@ class Layer:
             if value.shape != self.params[name].shape:
                 raise ValueError(f"{self.name}: weight {name!r} must have shape {self.params[name].shape}, "
                                  f"got {value.shape}")
-            if not np.all(np.isfinite(value)):
-                raise ValueError(f"{self.name}: weight {name!r} contains NaN or infinite values")
-            checked[name] = value
+            checked[name] = check_real_array(value, f"{self.name}: weight {name!r}")
         for name, value in checked.items():
             self.params[name][...] = value
 
@@ -195,9 +204,11 @@ class Layer:
             buffer = buffers[name] = np.empty(shape, dtype=self.dtype)
         return buffer
 
-    def _require_cache(self):
+    def _require_cache(self, what="backward"):
+        """What ``forward`` kept for ``what`` (backward, logits); NoForwardPassError, a ValueError, before any."""
         if self.cache is None:
-            raise RuntimeError(f"{self.name}: backward called before forward (there is nothing to differentiate)")
+            raise NoForwardPassError(f"{self.name}: {what} called before forward (there is nothing to "
+                                     f"{'differentiate' if what == 'backward' else 'read'})")
         return self.cache
 
     def __repr__(self):

@@ -157,10 +157,15 @@ class Bidirectional(Layer):
         x = self.check_input(x)
         n = len(self.forward_layer.state_names)
         if initial_state is not None:
+            if not isinstance(initial_state, (list, tuple, np.ndarray)):
+                raise TypeError(f"{self.name}: initial_state must be a list of arrays, got "
+                                f"{type(initial_state).__name__}")
             initial_state = [initial_state] if isinstance(initial_state, np.ndarray) else list(initial_state)
             if len(initial_state) != 2 * n:
                 raise ValueError(f"{self.name}: initial_state must hold {2 * n} arrays "
                                  f"({', '.join(self.state_names)}), got {len(initial_state)}")
+            for k, (_, layer) in enumerate(self._directions()):  # both checked before either direction runs
+                layer._initial_states(len(x), initial_state[k * n:(k + 1) * n])
         if not self.built:
             self.build(self.input_dim if x.dtype.kind in "iu" else x.shape[-1])
         for _, layer in self._directions():
@@ -268,10 +273,16 @@ class Bidirectional(Layer):
             state.update({k + suffix: v for k, v in own.items()})
         return state
 
-    def from_torch(self, state):
-        """Load a PyTorch ``bidirectional=True`` module's parameters (a dict of arrays under its names)."""
-        self.forward_layer.from_torch({k: v for k, v in state.items() if not k.endswith("_reverse")})
-        self.backward_layer.from_torch({k[:-len("_reverse")]: v for k, v in state.items() if k.endswith("_reverse")})
+    def _params_from_torch(self, state):
+        """A PyTorch ``bidirectional=True`` module's parameters (a dict of arrays under its names), both directions
+        checked before either changes (``from_torch`` in layers/base.py)."""
+        if not isinstance(state, dict):
+            raise TypeError(f"{self.name}: state must be a dict of PyTorch parameters, got {type(state).__name__}")
+        reverse = {k: k.endswith("_reverse") for k in state if isinstance(k, str)}
+        forward = self.forward_layer._params_from_torch({k: v for k, v in state.items() if not reverse.get(k)})
+        backward = self.backward_layer._params_from_torch({k[:-len("_reverse")]: v for k, v in state.items()
+                                                            if reverse.get(k)})
+        return {**{f"forward_{k}": v for k, v in forward.items()}, **{f"backward_{k}": v for k, v in backward.items()}}
 
 
 def _recurrent_layer(layer, name):

@@ -16,7 +16,7 @@ Keras weights: [kernel (F, U), bias (U,)]. PyTorch's nn.Linear: weight = W^T (U,
 import numpy as np
 
 from ..activations import get_activation
-from ..checks import check_gradient, check_positive_int
+from ..checks import check_gradient, check_positive_int, check_state_dict
 from .base import Layer
 from .projection import bias_gradient, project, project_backward
 
@@ -65,12 +65,13 @@ class Dense(Layer):
     @property
     def logits(self):
         """``z`` from the last forward pass (before the activation)."""
-        return self._require_cache()[1]
+        return self._require_cache("logits")[1]
 
     def to_torch(self, arrays=None):
         """Parameters (or another dict with their keys) under nn.Linear's names and layouts."""
         p = self.params if arrays is None else arrays
         return {"weight": p["W"].T.copy(), "bias": p["b"].copy()}
 
-    def from_torch(self, state):
-        self._assign({"W": np.asarray(state["weight"]).T, "b": np.asarray(state["bias"])})
+    def _params_from_torch(self, state):
+        check_state_dict(state, ("weight", "bias"), self.name)
+        return {"W": np.asarray(state["weight"]).T, "b": np.asarray(state["bias"])}

@@ -13,7 +13,7 @@ The table starts uniform in [-0.05, 0.05], Keras's default.
 """
 import numpy as np
 
-from ..checks import check_gradient, check_positive_int
+from ..checks import check_gradient, check_positive_int, check_state_dict
 from .base import Layer
 from .projection import project, project_backward
 
@@ -87,5 +87,6 @@ class Embedding(Layer):
         """Parameters (or another dict with their keys) under nn.Embedding's name."""
         return {"weight": (self.params if arrays is None else arrays)["W"].copy()}
 
-    def from_torch(self, state):
-        self._assign({"W": np.asarray(state["weight"])})
+    def _params_from_torch(self, state):
+        check_state_dict(state, ("weight",), self.name)
+        return {"W": np.asarray(state["weight"])}

@@ -51,7 +51,7 @@ from functools import partial
 import numpy as np
 
 from ..cells import CELL_CLASSES, Cell
-from ..checks import check_gradient, check_positive_int, check_random_state
+from ..checks import check_gradient, check_positive_int, check_random_state, check_real_array
 from .base import Layer
 from .dropout import dropout_mask
 from .projection import project
@@ -195,10 +195,10 @@ class RNN(Layer):
         """Run the cell over ``x`` (B, T, F) or token ids (B, T). See the module docstring for shapes and masks."""
         x = self.check_input(x)
         keep = self._check_mask(mask, x.shape[:2])
+        states = self._initial_states(x.shape[0], initial_state)  # before building: a refused call builds nothing
         if not self.built:
             self.build(x.shape[-1])
         B, G = x.shape[0], self.cell.gates * self.units
-        states = self._initial_states(B, initial_state)
         m_x, m_h = self._dropout_masks(B, training)
 
         x_tm = x.swapaxes(0, 1)  # time-major: x_t is a contiguous (B, F) block; ids stay ids
@@ -258,16 +258,19 @@ class RNN(Layer):
     def _initial_states(self, B, initial_state):
         shape = (B, self.units)
         if initial_state is not None:
+            if not isinstance(initial_state, (list, tuple, np.ndarray)):
+                raise TypeError(f"{self.name}: initial_state must be an array or a list of arrays, got "
+                                f"{type(initial_state).__name__}")
             given = [initial_state] if isinstance(initial_state, np.ndarray) else list(initial_state)
             if len(given) != len(self.state_names):
                 raise ValueError(f"{self.name}: initial_state must hold {len(self.state_names)} array(s) "
                                  f"({', '.join(self.state_names)}), got {len(given)}")
             checked = []
             for name, s in zip(self.state_names, given):
-                s = np.asarray(s, dtype=self.dtype)
+                s = check_real_array(s, f"{self.name}: initial_state {name}")
                 if s.shape != shape:
-                    raise ValueError(f"{self.name}: initial state {name} must have shape {shape}, got {s.shape}")
-                checked.append(s)
+                    raise ValueError(f"{self.name}: initial_state {name} must have shape {shape}, got {s.shape}")
+                checked.append(s.astype(self.dtype, copy=False))
             return checked
         if self.stateful and self.states is not None:
             if self.states[0].shape[0] != B:
@@ -419,9 +422,9 @@ class RNN(Layer):
         """The cell's parameters (or ``arrays``, e.g. ``self.grads``) under PyTorch's names: see the cell's file."""
         return self.cell.to_torch(arrays)
 
-    def from_torch(self, state):
-        """Load PyTorch parameters (a dict of arrays under its names): see the cell's file."""
-        self.cell.from_torch(state)
+    def _params_from_torch(self, state):
+        """PyTorch's parameters (a dict of arrays under its names) in this layer's layout: see the cell's file."""
+        return self.cell._params_from_torch(state)
 
     # -- model contract (training/persistence) ----------------------------------------------------------------------
     # What a model asks of a layer (layers/base.py has the defaults), kept in this one block so that it moves with
