@@ -66,6 +66,7 @@ import os
 import re
 import secrets
 import stat
+import tokenize
 import zipfile
 import zlib
 
@@ -86,7 +87,7 @@ READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what np.savez a
 # these into ModelFileError, so that nothing else ever escapes from load.
 FILE_PROBLEMS = (OSError, EOFError, ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError,
                  RecursionError, MemoryError, NotImplementedError, RuntimeError, zlib.error, lzma.LZMAError,
-                 zipfile.BadZipFile)
+                 zipfile.BadZipFile, SyntaxError, tokenize.TokenError)  # the last two: an .npy header's dict
 
 
 class ModelFileError(ValueError):
@@ -202,7 +203,7 @@ def check_archive(path, error, what):
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-    except (OSError, zipfile.BadZipFile, ValueError) as problem:
+    except FILE_PROBLEMS as problem:  # a directory that lies (an unsupported zip version, bad offsets, ...)
         raise error(f"{path!r} could not be read as {what}: {problem}") from None
     if unpacked > MAX_BYTES:
         raise error(f"{path!r} would unpack to {unpacked / 2**30:.3g} GiB, more than {what} may hold "

@@ -342,6 +342,33 @@ def test_hostile_network_files_are_refused_fast_and_small(tmp_path, network_file
     refuse(RecurrentNetwork.load, NETWORK_CASES[name](tmp_path / "bad.npz", meta, members))
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_damaged_files_either_load_or_raise_model_file_error(tmp_path, sequential_file, seed):
+    """Bytes overwritten, cut out or inserted anywhere in a saved file: the file loads (a changed weight may still be
+    a number) or is refused with ModelFileError, never anything else; pinned seeds, 60 damaged files each."""
+    source = sequential_file[0].read_bytes()
+    rng = np.random.default_rng(seed)
+    path = tmp_path / "damaged.npz"
+    for _ in range(60):
+        data = bytearray(source)
+        at = int(rng.integers(len(data)))
+        damage = ["overwrite", "cut", "insert", "truncate"][int(rng.integers(4))]
+        junk = bytes(rng.integers(0, 256, size=int(rng.integers(1, 9)), dtype=np.uint8))
+        if damage == "overwrite":
+            data[at:at + len(junk)] = junk
+        elif damage == "cut":
+            del data[at:at + len(junk)]
+        elif damage == "insert":
+            data[at:at] = junk
+        else:
+            del data[at:]
+        path.write_bytes(bytes(data))
+        try:
+            Sequential.load(path)
+        except ModelFileError:
+            pass
+
+
 def test_the_unedited_files_load(sequential_file, network_file):
     """The cases above are refused for their edits: the files they start from are fine."""
     model = Sequential.load(sequential_file[0])
