@@ -19,15 +19,16 @@ What goes in, each part says for itself:
 - a model class: ``file_kind`` (the kind written into the file and required when reading), ``file_param_names`` (the
   file's names for some weights, where the model has its own: the textbook's ``w1h``, ...),
   ``_file_description()`` (JSON: its configuration, compile settings and history, under its kind's keys),
-  ``_from_file_description(meta)`` (the model rebuilt from those, its layers not necessarily built) and
+  ``_from_file_description(meta, placeholders)`` (the model rebuilt from those, its layers unbuilt or built with
+  ``placeholders`` as their generator: zeros, replaced by the file's weights) and
   ``_file_layers()`` (its layers in order, and its optimizer or None).
 
 Nothing in it is a Python object, so it is never unpickled: a model file can carry numbers and text, never code.
 
 Writing (``write_model_file``) turns NumPy scalars in the description into Python numbers (``np.int64(3)`` is 3), and
-refuses, before any file is touched, what JSON cannot hold (a Python object: TypeError). It writes
-to a temporary file in the target's folder, flushed to disk, then renamed over the target: a rename within one folder
-is atomic, so a crash mid-save leaves the previous file as it was. The temporary is named
+refuses, before any file is touched, what JSON cannot hold (a Python object: TypeError). It writes to a temporary
+file in the target's folder, flushed to disk, then renamed over the target: a rename within one folder is atomic, so
+a crash mid-save leaves the previous file as it was. The temporary is named
 ``.numpy_rnn-<hash of the target's name>-<process id>-<random>.tmp``, so that the next save of the same target can
 safely remove those a killed process left behind: only that target's, and only those whose process is no longer
 running (on this machine; not on Windows, where no such check is safe). The file gets the mode ``np.savez`` would give
