@@ -260,18 +260,19 @@ def read_array(archive, info):
         return np.lib.format.read_array(f, allow_pickle=False)
 
 
-def json_depth(text):
-    """How deeply ``[`` and ``{`` nest in JSON text, strings skipped: checked before parsing, whose recursion a
-    deep enough document would exhaust."""
-    depth = deepest = 0
+def nests_deeper_than(text, limit):
+    """Whether ``[`` and ``{`` nest more than ``limit`` deep in JSON text, strings skipped: checked before parsing,
+    whose recursion a deep enough document would exhaust. Stops at the first bracket too deep."""
+    depth = 0
     for token in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
         bracket = token.group()
         if bracket in "[{":
             depth += 1
-            deepest = max(deepest, depth)
+            if depth > limit:
+                return True
         elif bracket in "]}":
             depth -= 1
-    return deepest
+    return False
 
 
 def read_description(path, archive, members, kind):
@@ -287,7 +288,7 @@ def read_description(path, archive, members, kind):
         if shape != ():
             raise ValueError(f"it has shape {shape}, not one string")
         text = str(read_array(archive, info)[()])
-        if json_depth(text) > MAX_JSON_DEPTH:
+        if nests_deeper_than(text, MAX_JSON_DEPTH):
             raise ValueError(f"it nests deeper than {MAX_JSON_DEPTH} levels")
         meta = json.loads(text)
     except FILE_PROBLEMS as error:
