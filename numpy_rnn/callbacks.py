@@ -136,13 +136,19 @@ def _whole_number(value):
 
 # -- argument checks: each names the argument, so that a bad one fails at construction ------------------------------
 def check_save_path(path, name):
-    """``path`` as a string when its folder exists; ValueError naming the argument ``name`` otherwise."""
+    """``path`` as a string when its folder exists and this process may create files in it; TypeError/ValueError
+    naming the argument ``name`` otherwise, so that a save that could not succeed is refused before training."""
     try:
         path = os.fspath(path)
     except TypeError:
         raise TypeError(f"{name} must be a file path, got {path!r}") from None
-    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+    if not isinstance(path, str):
+        raise TypeError(f"{name} must be a file path as text, got {path!r}")
+    folder = os.path.dirname(os.path.realpath(path))  # a symbolic link is saved through, into its target's folder
+    if not os.path.isdir(folder):
         raise ValueError(f"{name} must be a path in an existing folder, got {path!r}")
+    if not os.access(folder, os.W_OK | os.X_OK):  # the save writes a temporary file there, then renames it
+        raise ValueError(f"{name}: cannot write to the folder {folder!r} (no permission), got {path!r}")
     return path
 
 

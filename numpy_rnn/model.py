@@ -39,6 +39,7 @@ from .losses import FUSED_LOSSES, class_weights, get_loss, mask_weights
 from .metrics import METRICS, get_metric
 from .optimizers import get_optimizer
 from .persistence import (
+    check_can_save,
     layer_config,
     layer_from_config,
     load_model,
@@ -306,6 +307,8 @@ class Sequential:
         epochs = check_positive_int(epochs, "epochs")
         batch_size = check_positive_int(batch_size, "batch_size")
         loop = TrainingLoop(callbacks, checkpoint, gradient_warnings, verbose)
+        if checkpoint is not None:
+            check_can_save(self, "checkpoint")  # now, rather than after the first epoch
         x, y = self._check_data(x, y, "x", "y")
         sample_weight = self._check_sample_weight(sample_weight, x, "sample_weight")
         validation_split = _check_fraction(validation_split, "validation_split")
@@ -548,7 +551,8 @@ class Sequential:
                 "history": None if self.history is None else self.history.get_config()}
 
     @classmethod
-    def _from_file_description(cls, meta):
+    def _from_file_description(cls, meta, placeholders):
+        # Its layers are left unbuilt: persistence builds them with ``placeholders`` for weights.
         model = cls.from_config(meta)
         if meta.get("compile") is not None:
             model.compile(optimizer_from_config(meta["compile"]), meta["compile"]["loss"], meta["compile"]["metrics"],

@@ -64,7 +64,7 @@ from .layers.dense import Dense
 from .layers.simple_rnn import SimpleRNN
 from .losses import binary_crossentropy_from_logits
 from .optimizers import clip_scale, global_norm
-from .persistence import load_model, save_model
+from .persistence import check_can_save, load_model, save_model
 from .threads import BlasThreads
 from .training import TrainingLoop
 
@@ -138,14 +138,17 @@ class RecurrentNetwork:
     # -- the book's methods ------------------------------------------------------------------------------------------
     def init_weights(self, n_features, n_classes):
         """Create W_1x (F, H) and W_2 (H, n_classes) by Glorot uniform, W_1h (H, H) orthogonal, zero biases."""
+        self._make_layers(n_features, n_classes, self._rng, self.initializer)
+
+    def _make_layers(self, n_features, n_classes, rng, initializer):
         n_features = check_positive_int(n_features, "n_features")
         n_classes = check_positive_int(n_classes, "n_classes")
-        layer_args = dict(dtype=self.dtype, initializer=self.initializer)
+        layer_args = dict(dtype=self.dtype, initializer=initializer)
         rnn = SimpleRNN(self.n_cells, bptt_steps=self.bptt_steps, **layer_args)
         dense = Dense(n_classes, **layer_args)
         rnn.input_grad = False  # nothing needs dL/dx: skip the (T, B, F) product that one-hot input would cost
-        rnn.build(n_features, self._rng)
-        dense.build(self.n_cells, self._rng)
+        rnn.build(n_features, rng)
+        dense.build(self.n_cells, rng)
         self._rnn, self._dense = rnn, dense
         # The book's weights are the layers' own arrays: the layers compute with them, and training changes them in
         # place, so the two never disagree.
@@ -217,6 +220,8 @@ class RecurrentNetwork:
         if (x_val is None) != (y_val is None):
             raise ValueError("x_val and y_val must be given together")
         loop = TrainingLoop(callbacks, checkpoint, self.gradient_warnings, self.verbose)
+        if checkpoint is not None:
+            check_can_save(self, "checkpoint")  # now, rather than after the first epoch
         resume = self.warm_start and self._rnn is not None
         if resume:
             n_features = self._rnn.input_dim
@@ -299,13 +304,15 @@ class RecurrentNetwork:
         config = {name: getattr(self, name) for name in self._CONFIG}
         config.update(learning_rate=self.lr, dtype=self.dtype.name,
                       gradient_warnings=None if self.gradient_warnings is None else list(self.gradient_warnings))
-        return {"config": config, "shapes": {"n_features": self._rnn.input_dim, "n_classes": self._dense.units},
+        shapes = None if self._rnn is None else {"n_features": self._rnn.input_dim, "n_classes": self._dense.units}
+        return {"config": config, "shapes": shapes,
                 "history": {"losses": self.losses, "val_losses": self.val_losses, "val_scores": self.val_scores}}
 
     @classmethod
-    def _from_file_description(cls, meta):
+    def _from_file_description(cls, meta, placeholders):
         rn = cls(**meta["config"], warm_start=True)
-        rn.init_weights(meta["shapes"]["n_features"], meta["shapes"]["n_classes"])  # the file's weights go in next
+        # Built with zeros for weights (``placeholders``, never an initializer): the file's weights go in next.
+        rn._make_layers(meta["shapes"]["n_features"], meta["shapes"]["n_classes"], placeholders, "numpy")
         rn.losses, rn.val_losses, rn.val_scores = ([float(v) for v in meta["history"].get(k, [])]
                                                    for k in ("losses", "val_losses", "val_scores"))
         return rn

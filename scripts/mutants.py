@@ -55,6 +55,7 @@ LAYER_NORM_FORWARD = LAYER_NORM_DEFAULTS + ["tests/test_cells.py::test_the_layer
 CALLBACKS = ["tests/test_callbacks.py"]  # pinned epochs for every counting rule; weights, rates and files checked
 ERRORS = ["tests/test_errors.py"]  # issue 13: each refused argument named, nothing changed; hostile aclImdb entries
 DROPOUT = ["tests/test_dropout.py"]  # the masks held fixed in gradient checks; what the masks are; save, load, resume
+HOSTILE_FILES = ["tests/test_hostile_files.py"]  # crafted model files refused fast and small; modes, links, checkpoints
 
 MUTANTS = [
     *in_file(
@@ -713,5 +714,31 @@ MUTANTS = [
         "numpy_rnn/model.py", ERRORS,
         Mutant('    if not input_shape:\n        raise ValueError(', '    if False:\n        raise ValueError(',
                "build(()) is not refused by name: an IndexError from shape[-1]"),
+    ),
+    *in_file(
+        "numpy_rnn/persistence.py", HOSTILE_FILES,
+        Mutant("if info.file_size != data_start + declared:", "if info.file_size < data_start + declared:",
+               "an .npy header is only checked not to claim more than the member holds: data hidden after it passes"),
+        Mutant("return text.isdigit() and text == str(int(text)) and int(text) < count",
+               "return text.isdigit() and int(text) < count",
+               "names of carried states read as numbers: states/01/0 is taken as a second name for states/1/0"),
+        Mutant("                todo.append(item)\n", "",
+               "the configuration's sizes checked at its top level only: a layer's units=10**7 is allocated"),
+        Mutant("fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, \"O_BINARY\", 0), 0o666)",
+               "fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, \"O_BINARY\", 0), 0o600)",
+               "the temporary created private, as tempfile.mkstemp does: saved files get 0600, not np.savez's mode"),
+        Mutant("target = os.path.realpath(path)  #", "target = os.path.abspath(path)  #",
+               "saving to a symbolic link replaces the link with a file instead of writing to its target"),
+        Mutant('return f".numpy_rnn-{hashlib.sha256(name).hexdigest()[:16]}-"', 'return ".numpy_rnn-"',
+               "temporaries not named after their target: a save cannot tell its own stale ones from others'"),
+        Mutant("                if value is placeholders:\n                    setattr(inner, key, model._rng)\n", "",
+               "a loaded layer keeps the placeholder generator for its dropout masks instead of the model's"),
+        Mutant("        if mode is not None:\n            os.chmod(tmp, mode)\n", "",
+               "overwriting a file gives it the new file's mode instead of keeping its own"),
+    ),
+    *in_file(
+        "numpy_rnn/model.py", HOSTILE_FILES,
+        Mutant("            check_can_save(self, \"checkpoint\")  # now, rather than after the first epoch\n", "",
+               "fit(checkpoint=) finds out that the model cannot be saved only after training an epoch"),
     ),
 ]
