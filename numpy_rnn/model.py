@@ -230,12 +230,13 @@ class Sequential:
         output is one vector per sample), for the loss and the metrics to leave the padded positions out."""
         if not all(layer.built for layer in self.layers):
             x = self._build_for(self._check_x(x, "x"))  # every layer from the model's generator, not fresh entropy
-        for layer in self.layers:
+        for i, layer in enumerate(self.layers):
             x, mask = layer.forward(x, training=training, mask=mask), layer.compute_mask(mask)
             if training and not np.all(np.isfinite(x)):
                 # finite weights so large that a layer's output overflows: the model diverged, the input is fine
-                raise diverged(f"the output of {layer.name} holds NaN or infinite values (its weights have grown "
-                               f"too large: {largest_weight(self._named('params'))}); no update was made.")
+                weights = [(f"{below.name}.{k}", v) for below in self.layers[:i + 1] for k, v in below.params.items()]
+                raise diverged(f"the output of {layer.name} holds NaN or infinite values (the weights have grown "
+                               f"too large: {largest_weight(weights)}); no update was made.")
         if mask is not None and np.shape(mask) != np.shape(x)[:2]:
             mask = None  # a mask of steps, but the output has none (it is not a sequence)
         return x, mask
