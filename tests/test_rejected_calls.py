@@ -47,14 +47,17 @@ def assert_same(before, after):
 
 
 class PoisonedSGD(SGD):
-    """SGD whose update, once ``poison`` is set, makes the last weight it touches infinite (after updating the
-    momentum of every weight, as a real overflow would)."""
-    poison = False
+    """SGD whose update, once ``poison`` is set, makes the last bias ("weight") or its momentum ("slot") infinite
+    after updating every weight and momentum, as a real overflow would."""
+    poison = None
 
     def step(self, pairs):
+        pairs = list(pairs)
         norm = super().step(pairs)
-        if self.poison:
-            list(pairs)[-1][0]["b"][...] = np.inf
+        if self.poison == "weight":
+            pairs[-1][0]["b"][...] = np.inf
+        elif self.poison == "slot":
+            self.state[(len(pairs) - 1, "b")]["v"][...] = np.inf
         return norm
 
 
@@ -65,11 +68,15 @@ def test_a_refused_update_puts_back_the_slots_the_step_count_and_the_generator()
     model.compile(PoisonedSGD(0.01, momentum=0.9), "mse")
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)  # slots exist and are not zero
     before = snapshot(model)
-    model.optimizer.poison = True
+    model.optimizer.poison = "weight"
     with pytest.raises(TrainingDivergedError, match=r"epoch 2, batch 1: the update made dense\.b NaN or infinite"):
         model.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
     assert_same(before, snapshot(model))
-    model.optimizer.poison = False  # training goes on as if the refused step had never been tried
+    model.optimizer.poison = "slot"  # finite weights, but a momentum that would ruin every later step
+    with pytest.raises(TrainingDivergedError, match=r"the update made the optimizer's slot 1/b/v NaN or infinite"):
+        model.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    assert_same(before, snapshot(model))
+    model.optimizer.poison = None  # training goes on as if the refused step had never been tried
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     assert all(np.all(np.isfinite(v)) for v in model.optimizer.get_slots().values())
 
