@@ -16,9 +16,11 @@ through the minibatches and enter the loss in ``_loss``, the one place where the
 mask joins them there as one more factor (losses.py, ``mask_weights``).
 
 ``fit`` hands training.py's loop the model's minibatches (data/batches.py) and its one-batch step; the loop runs the
-epochs, the callbacks (callbacks.py) and the guards (guards.py): a NaN or infinite loss or gradient stops training
-with ``TrainingDivergedError`` before the bad update, gradient norms beyond ``gradient_warnings`` are reported, and
-Ctrl-C stops it cleanly after the current batch. ``save`` / ``Sequential.load`` keep everything needed to continue
+epochs, the callbacks (callbacks.py) and the guards (guards.py): a NaN or infinite output, loss, gradient or update
+stops training with ``TrainingDivergedError`` and the step undone as a whole (weights, optimizer slots and step count,
+generator, carried states), gradient norms beyond ``gradient_warnings`` are reported, and Ctrl-C stops it cleanly after
+the current batch (a second Ctrl-C at once). Every call checks all its arguments before it builds or changes anything,
+so a refused call leaves the model as it was. ``save`` / ``Sequential.load`` keep everything needed to continue
 training exactly (persistence.py writes and reads the file), and ``model.history`` continues across ``fit`` calls, so
 a resumed model's curves continue too.
 
