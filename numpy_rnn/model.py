@@ -350,6 +350,12 @@ class Sequential:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight)")
             x_val, y_val = self._check_data(*validation_data[:2], "x_val", "y_val")
+            # an unbuilt first layer takes any width, but it is built for x's: x_val must have the same
+            ids, val_ids = x.dtype.kind in "iu", x_val.dtype.kind in "iu"
+            if ids != val_ids or x_val.ndim != x.ndim or (not ids and x_val.shape[-1] != x.shape[-1]):
+                raise ValueError(f"x_val has shape {x_val.shape} ({'token ids' if val_ids else 'features'}), but x "
+                                 f"{x.shape} ({'token ids' if ids else 'features'}): validation data must have x's "
+                                 "features")
             w_val = None if len(validation_data) == 2 else self._check_sample_weight(
                 validation_data[2], x_val, "val_sample_weight")
             if w_val is not None:

@@ -189,11 +189,12 @@ def assert_unbuilt_and_usable(model, rng_state):
 @pytest.mark.parametrize("call", [
     lambda m, x, y: m.fit(x, y[:-1], verbose=0),
     lambda m, x, y: m.fit(x, y, validation_data=5, verbose=0),
+    lambda m, x, y: m.fit(x, y, validation_data=series(features=3), verbose=0),
     lambda m, x, y: m.fit(x, y, sample_weight=np.ones(3), verbose=0),
     lambda m, x, y: m.predict(x, batch_size=0),
     lambda m, x, y: m.evaluate(x, y[:-1]),
     lambda m, x, y: m.train_on_batch(x, y[:-1]),
-], ids=["y_length", "validation_data", "sample_weight", "predict_batch_size", "evaluate", "train_on_batch"])
+], ids=["y_length", "validation_data", "validation_features", "sample_weight", "predict_batch_size", "evaluate", "train_on_batch"])
 def test_a_refused_call_leaves_an_unbuilt_model_unbuilt(call):
     model = unbuilt()
     rng_state = model._rng.bit_generator.state
