@@ -775,5 +775,8 @@ MUTANTS = [
                "refused call: sparse labels checked against the number of classes only (-1 and 0.7 pass)"),
         Mutant('                self._check_stateful_batches(len(x_val), batch_size, "validation_data")\n', "",
                "refused call: stateful validation data that does not split into batches is found after an epoch"),
+        Mutant("if ids != val_ids or x_val.ndim != x.ndim or (not ids and x_val.shape[-1] != x.shape[-1]):",
+               "if ids != val_ids or x_val.ndim != x.ndim:",
+               "refused call: validation data of another width is found after an epoch, the model built for x"),
     ),
 ]
