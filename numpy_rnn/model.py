@@ -392,10 +392,16 @@ class Sequential:
             def step(x_batch, targets):
                 return self._train_step(x_batch, *targets)
 
-        if self.history is None:
+        first_fit = self.history is None
+        if first_fit:
             self.history = History()
-        loop.run(self, epochs, batches=batches, step=step, n_batches=count_batches(len(x), batch_size),
-                 history=self.history, initial_epoch=len(self.history.epoch), validate=validate)
+        try:
+            loop.run(self, epochs, batches=batches, step=step, n_batches=count_batches(len(x), batch_size),
+                     history=self.history, initial_epoch=len(self.history.epoch), validate=validate)
+        except BaseException:
+            if first_fit and not self.history.epoch:
+                self.history = None  # no epoch was completed: the model has no history yet, as before the call
+            raise
         return self.history
 
     def _train_step(self, x, y, sample_weight=None):

@@ -778,5 +778,7 @@ MUTANTS = [
         Mutant("if ids != val_ids or x_val.ndim != x.ndim or (not ids and x_val.shape[-1] != x.shape[-1]):",
                "if ids != val_ids or x_val.ndim != x.ndim:",
                "refused call: validation data of another width is found after an epoch, the model built for x"),
+        Mutant("                self.history = None  # no epoch was completed", "                pass  # no epoch was completed",
+               "refused call: a first fit that diverges in its first epoch leaves an empty history behind"),
     ),
 ]

@@ -295,3 +295,16 @@ def test_book_network_with_an_enormous_token_id_is_refused_with_its_generator_un
     assert rn._rng.bit_generator.state == rng_state
     for a, b in zip(weights, (rn.w1h, rn.w1x, rn.b1, rn.w2, rn.b2)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_adam_s_second_moment_overflowing_is_refused_and_a_first_fit_leaves_no_history():
+    # found by the fuzz suite: class weights near 1e155 give gradients that square to inf in Adam's v, while m / sqrt(v) keeps the weights finite
+    x = np.random.default_rng(0).normal(size=(4, 5, 2))
+    model = Sequential([SimpleRNN(3, input_shape=(5, 2)), Dense(1, activation="sigmoid")], random_state=0)
+    model.compile("adam", "binary_crossentropy")
+    model.build()
+    before = snapshot(model)
+    with pytest.raises(TrainingDivergedError, match=r"epoch 1, batch 1: the update made the optimizer's slot \d/\w+/v"):
+        model.fit(x, np.array([0, 1, 1, 0]), class_weight={0: 1e155}, verbose=0, shuffle=False)
+    assert_same(before, snapshot(model))
+    assert model.history is None
