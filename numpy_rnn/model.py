@@ -583,6 +583,8 @@ class Sequential:
             if np.any(y != np.round(y)) or y.min() < 0 or y.max() >= classes:
                 raise ValueError(f"{y_name} must hold integer class labels in [0, {classes}) for "
                                  f"sparse_categorical_crossentropy, got values from {y.min()} to {y.max()}")
+            if None not in expected:
+                y = y.reshape((len(x),) + tuple(expected))  # labels (batch, 1), as Keras takes them, become (batch,)
         _check_metrics_fit(self.metrics + self.weighted_metrics, "sequence" if len(out_shape) >= 2 else "vector")
         return x, y
 

@@ -308,3 +308,14 @@ def test_adam_s_second_moment_overflowing_is_refused_and_a_first_fit_leaves_no_h
         model.fit(x, np.array([0, 1, 1, 0]), class_weight={0: 1e155}, verbose=0, shuffle=False)
     assert_same(before, snapshot(model))
     assert model.history is None
+
+
+def test_sparse_labels_of_shape_batch_by_one_are_taken_as_keras_takes_them():
+    # found by the fuzz suite: (batch, 1) labels passed the check, then failed inside the loss
+    x = np.random.default_rng(0).normal(size=(4, 5, 2))
+    model = Sequential([SimpleRNN(3, input_shape=(5, 2)), Dense(3, activation="softmax")], random_state=0)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    column = model.fit(x, np.array([[0], [1], [2], [1]]), verbose=0, shuffle=False).history["loss"]
+    model = Sequential([SimpleRNN(3, input_shape=(5, 2)), Dense(3, activation="softmax")], random_state=0)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    assert model.fit(x, np.array([0, 1, 2, 1]), verbose=0, shuffle=False).history["loss"] == column
