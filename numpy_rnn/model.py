@@ -145,7 +145,11 @@ class Sequential:
             out = layer.output_shape(out)
         for layer, width in zip(self.layers, widths):
             if not layer.built:
-                layer.build(width, self._rng)
+                try:
+                    layer.build(width, self._rng)
+                except MemoryError:  # a mistyped input_shape (or x) asking for weights of many gigabytes
+                    raise ValueError(f"input_shape {shape}: the weights of {layer.name} for {width} input features "
+                                     "do not fit in memory") from None
         return out
 
     def count_params(self):

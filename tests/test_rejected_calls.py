@@ -319,3 +319,12 @@ def test_sparse_labels_of_shape_batch_by_one_are_taken_as_keras_takes_them():
     model = Sequential([SimpleRNN(3, input_shape=(5, 2)), Dense(3, activation="softmax")], random_state=0)
     model.compile("sgd", "sparse_categorical_crossentropy")
     assert model.fit(x, np.array([0, 1, 2, 1]), verbose=0, shuffle=False).history["loss"] == column
+
+
+def test_an_input_shape_asking_for_gigabytes_of_weights_is_a_value_error_with_nothing_built():
+    # found by the fuzz suite: build((3487509177,)) raised MemoryError
+    model = Sequential([SimpleRNN(2), Dense(1)], random_state=0)
+    rng_state = model._rng.bit_generator.state
+    with pytest.raises(ValueError, match=r"input_shape \(3487509177,\): the weights of simple_rnn .* do not fit"):
+        model.build((3487509177,))
+    assert not any(layer.built for layer in model.layers) and model._rng.bit_generator.state == rng_state
