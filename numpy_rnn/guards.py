@@ -1,13 +1,19 @@
 """What keeps a training run from going wrong silently: divergence, exploding or vanishing gradients, Ctrl-C.
 
-- A loss or a gradient that is NaN or infinite stops training with ``TrainingDivergedError``, which names the epoch,
-  the batch and the parameter. The check runs *before* the update, so the weights are those of the last good batch;
-  if an update itself overflows a weight, the weights from before it are put back.
+- A loss, a layer's output or a gradient that is NaN or infinite stops training with ``TrainingDivergedError``, which
+  names the epoch, the batch and the parameter. The checks run *before* the update, so the weights are those of the
+  last good batch; if an update itself overflows a weight or an optimizer slot, the step is undone as a whole.
+- A step is all or nothing: ``BatchGuard`` remembers, before the batch's forward pass, the weights, the optimizer's
+  slots and step count, the model's generator (dropout draws from it) and the layers' carried states, and puts all of
+  them back when the step is refused or interrupted. Half an update would leave a model that neither trains on nor
+  saves: an infinite momentum buffer ruins every later step, and a file holding one cannot be loaded.
 - Gradient norms outside ``(vanishing, exploding)`` thresholds are counted and reported once per epoch as a warning:
   tanh recurrent networks on long sequences do both, and seeing it happen is half of understanding it. Clipping by
   global norm (``clipnorm`` / ``global_clipnorm``) is the usual cure for the exploding kind.
 - Ctrl-C during ``fit`` is caught between batches: the batch under way finishes, training stops, the weights of that
-  last completed batch and the history so far are kept, and ``fit`` says so and returns normally.
+  last completed batch and the history so far are kept, and ``fit`` says so and returns normally. A second Ctrl-C
+  before that raises ``KeyboardInterrupt`` at once (a long batch need not be waited for), and the step under way is
+  undone.
 """
 import signal
 import threading
@@ -36,21 +42,59 @@ def position(epoch, batch):
     return f"epoch {epoch + 1}, batch {batch + 1}"
 
 
-class BatchGuard:
-    """Checks one training step: ``before_update`` (loss and gradients) and ``after_update`` (weights).
+def diverged(what):
+    """The ``TrainingDivergedError`` for ``what`` went wrong, with the usual cures."""
+    return TrainingDivergedError(f"{what} Try a smaller learning rate, or clipping by global norm.")
 
-    ``params`` is a list of ``(name, array)`` pairs; the arrays are updated in place by the optimizer. ``where``
-    says which batch it is, for the messages.
+
+def largest_weight(named_arrays):
+    """``"name (largest |value| v)"`` for the array of ``(name, array)`` pairs holding the largest magnitude: the
+    weight to blame when an output overflows although every weight is finite."""
+    with np.errstate(invalid="ignore"):
+        name, array = max(named_arrays, key=lambda pair: float(np.max(np.abs(pair[1]), initial=0.0)))
+    return f"{name} (largest |value| {float(np.max(np.abs(array), initial=0.0)):.3g})"
+
+
+class BatchGuard:
+    """Checks one training step, and undoes it as a whole when it is refused or interrupted.
+
+    ``params`` is a list of ``(name, array)`` pairs; the arrays are updated in place by the optimizer. Made before
+    the batch's forward pass, it also remembers the ``optimizer``'s slots and step count, the generator ``rng`` and
+    the carried states of ``layers``, when given. ``before_update(loss, grads)`` refuses a non-finite loss or
+    gradient; ``after_update()`` refuses non-finite weights or slots; ``restore()`` puts everything back. ``where``
+    names the call in the messages (the training loop adds the epoch and batch itself).
     """
 
-    def __init__(self, params, where=None):
+    def __init__(self, params, where=None, optimizer=None, rng=None, layers=()):
         self.where = where
         self.params = params
         self.saved = [p.copy() for _, p in params]
+        self.optimizer = optimizer
+        self.saved_optimizer = None if optimizer is None else optimizer.snapshot()
+        self.rng = rng
+        self.saved_rng = None if rng is None else rng.bit_generator.state
+        # forward replaces a layer's carried arrays with new ones, so holding the old ones is enough
+        self.layers = [layer for layer in layers if layer.stateful]
+        self.saved_states = [layer.get_carried_states() for layer in self.layers]
+
+    def restore(self):
+        """Put back everything the guard remembers: the step never happened."""
+        for (_, p), old in zip(self.params, self.saved):
+            p[...] = old
+        if self.optimizer is not None:
+            self.optimizer.restore(self.saved_optimizer)
+        if self.rng is not None:
+            self.rng.bit_generator.state = self.saved_rng
+        for layer, states in zip(self.layers, self.saved_states):
+            if states:
+                layer.set_carried_states(states)
+            else:
+                layer.reset_states()
 
     def _fail(self, what):
+        self.restore()
         prefix = f"{self.where}: " if self.where else ""
-        raise TrainingDivergedError(f"{prefix}{what} Try a smaller learning rate, or clipping by global norm.")
+        raise diverged(f"{prefix}{what}")
 
     def before_update(self, loss, grads):
         if not np.isfinite(loss):
@@ -61,10 +105,13 @@ class BatchGuard:
 
     def after_update(self):
         bad = first_non_finite(self.params)
+        if bad is None and self.optimizer is not None:
+            slots = self.optimizer.get_slots()
+            bad = first_non_finite((f"the optimizer's slot {i}/{name}/{slot}", value)
+                                   for (i, name, slot), value in slots.items())
         if bad is not None:
-            for (_, p), old in zip(self.params, self.saved):
-                p[...] = old
-            self._fail(f"the update made {bad} NaN or infinite; the weights from before it were restored.")
+            also = "" if self.optimizer is None else ", with the optimizer's slots and step count"
+            self._fail(f"the update made {bad} NaN or infinite; the weights from before it were restored{also}.")
 
 
 class GradientMonitor:
@@ -103,14 +150,17 @@ class GradientMonitor:
 
 
 class StopOnInterrupt:
-    """A context in which Ctrl-C (SIGINT) sets ``requested`` instead of raising, so that the loop can stop between
-    batches. Outside the main thread, where Python allows no signal handler, Ctrl-C behaves as usual."""
+    """A context in which a first Ctrl-C (SIGINT) sets ``requested`` instead of raising, so that the loop can stop
+    between batches, and a second one raises ``KeyboardInterrupt`` at once: whoever presses twice does not want to
+    wait for the batch. Outside the main thread, where Python allows no signal handler, Ctrl-C behaves as usual."""
 
     def __init__(self):
         self.requested = False
         self._previous = None
 
     def _handler(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
         self.requested = True
 
     def __enter__(self):

@@ -48,6 +48,9 @@ def last_time_step_mse(y, output, sample_weight=None):
     return _mean((output[:, -1] - y[:, -1]) ** 2, sample_weight)
 
 
+last_time_step_mse.needs_sequences = True  # the model refuses it for vector outputs before training
+
+
 METRICS = {"accuracy": accuracy, "acc": accuracy, "mse": mse, "mean_squared_error": mse,
            "last_time_step_mse": last_time_step_mse}
 

@@ -16,9 +16,11 @@ through the minibatches and enter the loss in ``_loss``, the one place where the
 mask joins them there as one more factor (losses.py, ``mask_weights``).
 
 ``fit`` hands training.py's loop the model's minibatches (data/batches.py) and its one-batch step; the loop runs the
-epochs, the callbacks (callbacks.py) and the guards (guards.py): a NaN or infinite loss or gradient stops training
-with ``TrainingDivergedError`` before the bad update, gradient norms beyond ``gradient_warnings`` are reported, and
-Ctrl-C stops it cleanly after the current batch. ``save`` / ``Sequential.load`` keep everything needed to continue
+epochs, the callbacks (callbacks.py) and the guards (guards.py): a NaN or infinite output, loss, gradient or update
+stops training with ``TrainingDivergedError`` and the step undone as a whole (weights, optimizer slots and step count,
+generator, carried states), gradient norms beyond ``gradient_warnings`` are reported, and Ctrl-C stops it cleanly after
+the current batch (a second Ctrl-C at once). Every call checks all its arguments before it builds or changes anything,
+so a refused call leaves the model as it was. ``save`` / ``Sequential.load`` keep everything needed to continue
 training exactly (persistence.py writes and reads the file), and ``model.history`` continues across ``fit`` calls, so
 a resumed model's curves continue too.
 
@@ -33,7 +35,7 @@ import numpy as np
 from .callbacks import History
 from .checks import check_dtype, check_positive_int, check_random_state
 from .data.batches import chunks, count_batches, minibatches
-from .guards import BatchGuard
+from .guards import BatchGuard, TrainingDivergedError, diverged, first_non_finite, largest_weight
 from .layers.base import Layer
 from .losses import FUSED_LOSSES, class_weights, get_loss, mask_weights
 from .metrics import METRICS, get_metric
@@ -132,12 +134,23 @@ class Sequential:
         ids = first.reads_token_ids_only or (first.input_dim is not None and len(shape) == 1)
         if shape[-1] is None and not ids:
             raise ValueError(f"input_shape must end with the number of features, got {input_shape!r}")
+        # Every layer's width first, then the building: a layer that cannot take its input must not leave the
+        # layers before it built (and the generator advanced) for a shape the model will never see.
+        widths, out = [], shape
         for i, layer in enumerate(self.layers):
-            width = layer.input_dim if (i == 0 and ids) else shape[-1]
+            width = layer.input_dim if (i == 0 and ids) else out[-1]
+            if not layer.built and layer.input_dim is not None and width != layer.input_dim:
+                raise ValueError(f"{layer.name} was declared for {layer.input_dim} input features, but gets {width}")
+            widths.append(width)
+            out = layer.output_shape(out)
+        for layer, width in zip(self.layers, widths):
             if not layer.built:
-                layer.build(width, self._rng)
-            shape = layer.output_shape(shape)
-        return shape
+                try:
+                    layer.build(width, self._rng)
+                except MemoryError:  # a mistyped input_shape (or x) asking for weights of many gigabytes
+                    raise ValueError(f"input_shape {shape}: the weights of {layer.name} for {width} input features "
+                                     "do not fit in memory") from None
+        return out
 
     def count_params(self):
         """Total number of parameters (the model must be built)."""
@@ -203,6 +216,8 @@ class Sequential:
             if not _takes_sample_weight(fn):
                 raise TypeError(f"weighted_metrics: the metric {name} does not take sample_weight=")
             weighted_fns.append((f"weighted_{name}" if name in plain_names else name, fn))
+        if self.layers and self._output_kind() == "vector":
+            _check_metrics_fit(metric_fns + weighted_fns, "vector")
         self.optimizer, self.loss, self._loss_fn = optimizer, loss, loss_fn
         self.metrics, self.weighted_metrics = metric_fns, weighted_fns
 
@@ -220,9 +235,14 @@ class Sequential:
         """``(output, mask)``: the model's output and the mask of its steps (None when nothing is masked or the
         output is one vector per sample), for the loss and the metrics to leave the padded positions out."""
         if not all(layer.built for layer in self.layers):
-            x = self._check_x(x, "x")  # builds every layer from the model's generator, not from fresh entropy
-        for layer in self.layers:
+            x = self._build_for(self._check_x(x, "x"))  # every layer from the model's generator, not fresh entropy
+        for i, layer in enumerate(self.layers):
             x, mask = layer.forward(x, training=training, mask=mask), layer.compute_mask(mask)
+            if training and not np.all(np.isfinite(x)):
+                # finite weights so large that a layer's output overflows: the model diverged, the input is fine
+                weights = [(f"{below.name}.{k}", v) for below in self.layers[:i + 1] for k, v in below.params.items()]
+                raise diverged(f"the output of {layer.name} holds NaN or infinite values (the weights have grown "
+                               f"too large: {largest_weight(weights)}); no update was made.")
         if mask is not None and np.shape(mask) != np.shape(x)[:2]:
             mask = None  # a mask of steps, but the output has none (it is not a sequence)
         return x, mask
@@ -236,11 +256,22 @@ class Sequential:
         out, mask = self._forward(x, training=training)
         self.output_mask = mask  # the metrics of this batch leave the same positions out
         value, d, fused = self._loss(y, out, _masked(sample_weight, mask))
+        # the targets were checked: a loss that is not finite means the outputs diverged
+        if not np.isfinite(value):
+            raise diverged(f"the loss became {value}; no update was made, the weights are those of the last good "
+                           "batch.")
+        if not np.all(np.isfinite(d)):
+            raise diverged(f"the gradient of the loss with respect to {self.layers[-1].name}'s output holds NaN or "
+                           "infinite values; no update was made.")
         d = self.layers[-1].backward(d, through_activation=False) if fused else self.layers[-1].backward(d)
-        for layer in reversed(self.layers[:-1]):
+        for below, layer in zip(reversed(self.layers[:-1]), reversed(self.layers[1:])):
             if d is None:  # token ids: nothing further down to differentiate
                 break
-            d = layer.backward(d)
+            if not np.all(np.isfinite(d)):
+                bad = first_non_finite(layer.grads.items()) or "its input"
+                raise diverged(f"the gradient of {layer.name}'s {bad} holds NaN or infinite values; no update was "
+                               "made.")
+            d = below.backward(d)
         return value, out
 
     def _loss(self, y, out, sample_weight=None):
@@ -275,15 +306,17 @@ class Sequential:
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
         """One optimizer step on one batch; returns the batch loss (before the step). ``sample_weight`` and
-        ``class_weight`` as in ``fit``. Raises ValueError/TypeError, before anything changes, for invalid data.
-        Unlike ``fit``, it is not guarded (no copy of the weights to restore: it is the lean call for loops of your
-        own)."""
+        ``class_weight`` as in ``fit``. Raises ValueError/TypeError, before anything changes, for invalid data, and
+        TrainingDivergedError, with the model as it was, when the step is not finite (guarded as ``fit``'s are)."""
         self._require_compiled()
         x, y = self._check_data(x, y, "x", "y")
         weights = self._training_weights(x, y, sample_weight, class_weight)
-        value, _ = self.loss_and_gradients(x, y, training=True, sample_weight=weights)
-        self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
-        return value
+        self._check_stateful_batches(len(x), len(x), "x")
+        self._build_for(x)
+        try:
+            return self._train_step(x, y, weights)[0]["loss"]
+        except TrainingDivergedError as error:
+            raise TrainingDivergedError(f"train_on_batch: {error}") from None
 
     # -- whole data sets ----------------------------------------------------------------------------------------------
     def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, shuffle=None, verbose=1, checkpoint=None,
@@ -312,6 +345,8 @@ class Sequential:
         x, y = self._check_data(x, y, "x", "y")
         sample_weight = self._check_sample_weight(sample_weight, x, "sample_weight")
         validation_split = _check_fraction(validation_split, "validation_split")
+        # Everything is checked before the model is built (the first fit builds it for x's shape) or anything
+        # else changes: a refused call leaves the model as it was.
         validate = None
         if validation_data is None and validation_split > 0:
             x, y, sample_weight, validation_data = _split_off_validation(x, y, sample_weight, validation_split)
@@ -319,6 +354,12 @@ class Sequential:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                 raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight)")
             x_val, y_val = self._check_data(*validation_data[:2], "x_val", "y_val")
+            # an unbuilt first layer takes any width, but it is built for x's: x_val must have the same
+            ids, val_ids = x.dtype.kind in "iu", x_val.dtype.kind in "iu"
+            if ids != val_ids or x_val.ndim != x.ndim or (not ids and x_val.shape[-1] != x.shape[-1]):
+                raise ValueError(f"x_val has shape {x_val.shape} ({'token ids' if val_ids else 'features'}), but x "
+                                 f"{x.shape} ({'token ids' if ids else 'features'}): validation data must have x's "
+                                 "features")
             w_val = None if len(validation_data) == 2 else self._check_sample_weight(
                 validation_data[2], x_val, "val_sample_weight")
             if w_val is not None:
@@ -339,6 +380,10 @@ class Sequential:
             if len(x) % batch_size:
                 raise ValueError(f"with stateful layers every batch must hold all the streams: {len(x)} samples "
                                  f"do not split into batches of batch_size={batch_size}")
+            self._check_stateful_batches(len(x), batch_size, "x")
+            if validate is not None:  # validation runs the same layers, in batches of batch_size, from their states
+                self._check_stateful_batches(len(x_val), batch_size, "validation_data")
+        self._build_for(x)
 
         if weights is None:
             batches, step = (lambda: minibatches(x, y, batch_size, shuffle, self._rng)), self._train_step
@@ -351,21 +396,33 @@ class Sequential:
             def step(x_batch, targets):
                 return self._train_step(x_batch, *targets)
 
-        if self.history is None:
+        first_fit = self.history is None
+        if first_fit:
             self.history = History()
-        loop.run(self, epochs, batches=batches, step=step, n_batches=count_batches(len(x), batch_size),
-                 history=self.history, initial_epoch=len(self.history.epoch), validate=validate)
+        try:
+            loop.run(self, epochs, batches=batches, step=step, n_batches=count_batches(len(x), batch_size),
+                     history=self.history, initial_epoch=len(self.history.epoch), validate=validate)
+        except BaseException:
+            if first_fit and not self.history.epoch:
+                self.history = None  # no epoch was completed: the model has no history yet, as before the call
+            raise
         return self.history
 
     def _train_step(self, x, y, sample_weight=None):
-        """One update on one batch, guarded: returns the batch's logs (loss and metrics, before the update) and the
-        global norm of its gradients. Raises TrainingDivergedError, with the weights as they were, when the loss, a
-        gradient or an updated weight is not finite (guards.py)."""
-        value, out = self.loss_and_gradients(x, y, training=True, sample_weight=sample_weight)
-        guard = BatchGuard(self._named("params"))
-        guard.before_update(value, self._named("grads"))
-        grad_norm = self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
-        guard.after_update()
+        """One update on one batch, all or nothing: returns the batch's logs (loss and metrics, before the update)
+        and the global norm of its gradients. Raises TrainingDivergedError when a layer's output, the loss, a
+        gradient, an updated weight or an optimizer slot is not finite (guards.py); then, and when the step is
+        interrupted (a second Ctrl-C), the weights, the optimizer, the generator and the carried states are put back
+        as they were before the batch."""
+        guard = BatchGuard(self._named("params"), optimizer=self.optimizer, rng=self._rng, layers=self.layers)
+        try:
+            value, out = self.loss_and_gradients(x, y, training=True, sample_weight=sample_weight)
+            guard.before_update(value, self._named("grads"))
+            grad_norm = self.optimizer.step([(layer.params, layer.grads) for layer in self.layers])
+            guard.after_update()
+        except BaseException:  # TrainingDivergedError, KeyboardInterrupt, anything: the step did not happen
+            guard.restore()
+            raise
         return {"loss": value, **self._metric_values(y, out, sample_weight, self.output_mask)}, grad_norm
 
     def _training_weights(self, x, y, sample_weight, class_weight, checked=False):
@@ -418,9 +475,12 @@ class Sequential:
         """The loss on ``(x, y)``, or ``[loss, metric, ...]`` when metrics were compiled (as Keras returns them).
         ``sample_weight`` weighs the loss as in ``fit``; metrics are unweighted."""
         self._require_compiled()
+        batch_size = check_positive_int(batch_size, "batch_size")
         x, y = self._check_data(x, y, "x", "y")
         sample_weight = self._check_sample_weight(sample_weight, x, "sample_weight")
-        with BlasThreads(self, check_positive_int(batch_size, "batch_size")):  # numpy_rnn's BLAS threads (threads.py)
+        self._check_stateful_batches(len(x), batch_size, "x")
+        self._build_for(x)
+        with BlasThreads(self, batch_size):  # numpy_rnn's BLAS threads (threads.py)
             values = list(self._evaluate(x, y, batch_size, sample_weight).values())
         return values[0] if len(values) == 1 else values
 
@@ -455,7 +515,10 @@ class Sequential:
 
     def predict(self, x, batch_size=32):
         """The model's outputs for ``x``, computed ``batch_size`` samples at a time."""
-        x, batch_size = self._check_x(x, "x"), check_positive_int(batch_size, "batch_size")
+        batch_size = check_positive_int(batch_size, "batch_size")
+        x = self._check_x(x, "x")
+        self._check_stateful_batches(len(x), batch_size, "x")
+        self._build_for(x)
         with BlasThreads(self, batch_size):  # numpy_rnn's BLAS threads (threads.py)
             return self._predict(x, batch_size)
 
@@ -469,12 +532,34 @@ class Sequential:
 
     # -- checks -------------------------------------------------------------------------------------------------------
     def _check_x(self, x, name):
+        """``x`` checked as the first layer's input (nothing is built: see ``_build_for``)."""
         if not self.layers:
             raise ValueError("the model has no layers")
-        x = self.layers[0].check_input(x, name)
+        return self.layers[0].check_input(x, name)
+
+    def _build_for(self, x):
+        """Build the layers not built yet for inputs like the checked ``x``; called once every argument of the call
+        has been checked, so that a refused call never leaves the model built for data it did not take."""
         if not all(layer.built for layer in self.layers):
             self.build(x.shape[1:])
         return x
+
+    def _check_stateful_batches(self, n, batch_size, name):
+        """With stateful layers, the ``n`` samples of ``name`` must go in batches of one size (``batch_size``, or
+        ``n`` when fewer), the size of the states the layers carry, if any: a layer refuses a batch of another size,
+        and finding that out halfway would leave the states of the batches before it changed. ValueError if not."""
+        stateful = [layer for layer in self.layers if layer.stateful]
+        if not stateful:
+            return
+        size = min(n, batch_size)
+        if n % size:
+            raise ValueError(f"{name}: with stateful layers every batch must hold all the streams, but {n} samples do "
+                             f"not split into batches of batch_size={batch_size}")
+        for layer in stateful:
+            carried = layer.get_carried_states()
+            if carried and len(carried[0]) != size:
+                raise ValueError(f"{name}: {layer.name} is stateful and carries states for batches of "
+                                 f"{len(carried[0])}, got batches of {size}; call reset_states() first")
 
     def _check_data(self, x, y, x_name, y_name):
         x = self._check_x(x, x_name)
@@ -495,6 +580,16 @@ class Sequential:
         if None not in expected and int(np.prod(y.shape[1:])) != int(np.prod(expected)):
             raise ValueError(f"{y_name} has shape {y.shape}, but the model outputs {(len(x),) + tuple(out_shape)} "
                              f"per batch (loss {self.loss!r} needs targets of shape {(len(x),) + tuple(expected)})")
+        if self.loss == "sparse_categorical_crossentropy" and y.size:
+            # the loss picks each target's column: a label outside [0, classes) or with a fraction would pick
+            # another column (-1 is the last) or fail halfway through the step
+            classes = out_shape[-1]
+            if np.any(y != np.round(y)) or y.min() < 0 or y.max() >= classes:
+                raise ValueError(f"{y_name} must hold integer class labels in [0, {classes}) for "
+                                 f"sparse_categorical_crossentropy, got values from {y.min()} to {y.max()}")
+            if None not in expected:
+                y = y.reshape((len(x),) + tuple(expected))  # labels (batch, 1), as Keras takes them, become (batch,)
+        _check_metrics_fit(self.metrics + self.weighted_metrics, "sequence" if len(out_shape) >= 2 else "vector")
         return x, y
 
     def _output_shape(self, input_shape):
@@ -620,6 +715,17 @@ def _split_off_validation(x, y, sample_weight, fraction):
 def _metric_name(log_name, fn):
     """The name ``fn`` was compiled with, from the name it is logged under (``weighted_`` may have been added)."""
     return next(name for name in (log_name, log_name[len("weighted_"):]) if METRICS.get(name) is fn)
+
+
+def _check_metrics_fit(metrics, output_kind):
+    """ValueError naming ``metrics`` when one of the ``(name, fn)`` pairs needs sequence outputs (its function says so
+    with ``needs_sequences``, metrics.py) and the model's are ``output_kind`` "vector"."""
+    if output_kind != "vector":
+        return
+    for name, fn in metrics:
+        if getattr(fn, "needs_sequences", False):
+            raise ValueError(f"metrics: {name} needs sequence outputs (batch, steps, n), but the model outputs one "
+                             "vector per sample")
 
 
 def _name_of(fn):

@@ -182,21 +182,25 @@ class RecurrentNetwork:
         Raises TrainingDivergedError, with the weights as they were, when the loss, a gradient or an updated weight
         is NaN or infinite.
         """
-        z = self.forpass(x)
-        a = self.sigmoid(z)
-        err = -(y - a)
-        w1h_grad, w1x_grad, b1_grad, w2_grad, b2_grad = self.backprop(x, err)
-        self._last_loss, _ = binary_crossentropy_from_logits(y, z)
         guard = BatchGuard([(name, getattr(self, name)) for name in WEIGHT_NAMES])
-        guard.before_update(self._last_loss, zip(WEIGHT_NAMES, (w1h_grad, w1x_grad, b1_grad, w2_grad, b2_grad)))
-        self._last_grad_norm = global_norm((w1h_grad, w1x_grad, b1_grad, w2_grad, b2_grad))
-        lr = self.lr * clip_scale(self._last_grad_norm, self.clipnorm)  # clipping rescales the whole step
-        self.w1h -= lr * w1h_grad
-        self.w1x -= lr * w1x_grad
-        self.b1 -= lr * b1_grad
-        self.w2 -= lr * w2_grad
-        self.b2 -= lr * b2_grad
-        guard.after_update()
+        try:
+            z = self.forpass(x)
+            a = self.sigmoid(z)
+            err = -(y - a)
+            w1h_grad, w1x_grad, b1_grad, w2_grad, b2_grad = self.backprop(x, err)
+            self._last_loss, _ = binary_crossentropy_from_logits(y, z)
+            guard.before_update(self._last_loss, zip(WEIGHT_NAMES, (w1h_grad, w1x_grad, b1_grad, w2_grad, b2_grad)))
+            self._last_grad_norm = global_norm((w1h_grad, w1x_grad, b1_grad, w2_grad, b2_grad))
+            lr = self.lr * clip_scale(self._last_grad_norm, self.clipnorm)  # clipping rescales the whole step
+            self.w1h -= lr * w1h_grad
+            self.w1x -= lr * w1x_grad
+            self.b1 -= lr * b1_grad
+            self.w2 -= lr * w2_grad
+            self.b2 -= lr * b2_grad
+            guard.after_update()
+        except BaseException:  # a second Ctrl-C halfway through the update: no half-updated weights
+            guard.restore()
+            raise
         return a
 
     def gen_batch(self, x, y):

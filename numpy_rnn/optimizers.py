@@ -52,7 +52,11 @@ class Optimizer:
         self._buffers = {}  # work arrays by (shape, dtype); not state: nothing in them outlives an update
 
     def step(self, pairs):
-        """Apply one update to every ``(params, grads)`` pair. Returns the global gradient norm before clipping."""
+        """Apply one update to every ``(params, grads)`` pair. Returns the global gradient norm before clipping.
+
+        The update changes the weights, the slots and ``iterations`` in place. It is not checked here: a model
+        snapshots all three first (guards.py's ``BatchGuard``) and restores them when the result is not finite or
+        the step is interrupted, so that a refused update leaves no trace."""
         pairs = list(pairs)
         norm = global_norm(g for _, grads in pairs for g in grads.values())
         scale = clip_scale(norm, self.global_clipnorm)
@@ -65,6 +69,16 @@ class Optimizer:
                     self.state[key] = self.init_state(p)
                 self.update(p, g, self.state[key])
         return norm
+
+    def snapshot(self):
+        """A copy of what ``step`` changes (the step count and every slot), for ``restore``: an update is all or
+        nothing, and the guards (guards.py) undo a refused one with it."""
+        return self.iterations, {key: {slot: value.copy() for slot, value in slots.items()}
+                                 for key, slots in self.state.items()}
+
+    def restore(self, snapshot):
+        """Go back to the state ``snapshot()`` returned (slots created since then are dropped)."""
+        self.iterations, self.state = snapshot[0], {key: dict(slots) for key, slots in snapshot[1].items()}
 
     def init_state(self, p):
         return {}

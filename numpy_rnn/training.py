@@ -13,10 +13,11 @@ update and returns the batch's logs (its loss and metrics, before the update) an
 and ``validate()``, which returns the epoch's validation values, or None. Everything else is the loop's:
 
 - progress: a bar or a line per epoch (progress.py);
-- guards (guards.py): a step that finds a NaN or infinite loss or gradient raises ``TrainingDivergedError`` before it
-  updates anything, and the loop adds which epoch and batch it was; gradient norms beyond the warning thresholds are
-  counted and reported once per epoch;
-- Ctrl-C stops training after the batch under way; that epoch is not counted, and ``fit`` returns normally;
+- guards (guards.py): a step that finds a NaN or infinite output, loss, gradient or update raises
+  ``TrainingDivergedError`` with the model as it was before the batch (a step is all or nothing), and the loop adds
+  which epoch and batch it was; gradient norms beyond the warning thresholds are counted and reported once per epoch;
+- Ctrl-C stops training after the batch under way; that epoch is not counted, and ``fit`` returns normally. A second
+  Ctrl-C raises ``KeyboardInterrupt`` at once, and the step under way is undone;
 - callbacks, the model's history first among them (callbacks.py says why), and ``model.stop_training``, checked
   after every batch and epoch.
 

@@ -11,8 +11,11 @@ comparisons with PyTorch and with outputs computed by hand), the default initial
 two projections, and the time loop (truncation, sequence gradients, initial and carried states, the block-wise backward
 factors).
 
-Dropout has the last section: the mask's formula, where the masks act in training and not in prediction, each mask's
+Dropout has the next section: the mask's formula, where the masks act in training and not in prediction, each mask's
 backward path, one mask per sequence, and the model's generator after a load.
+
+The last section is issue 13's guards: a training step is all or nothing (weights, optimizer slots and step count,
+generator), divergence is TrainingDivergedError, a second Ctrl-C stops at once, and a refused call changes nothing.
 """
 from dataclasses import dataclass, replace
 from typing import Optional, Tuple
@@ -56,6 +59,7 @@ CALLBACKS = ["tests/test_callbacks.py"]  # pinned epochs for every counting rule
 ERRORS = ["tests/test_errors.py"]  # issue 13: each refused argument named, nothing changed; hostile aclImdb entries
 DROPOUT = ["tests/test_dropout.py"]  # the masks held fixed in gradient checks; what the masks are; save, load, resume
 HOSTILE_FILES = ["tests/test_hostile_files.py"]  # crafted model files refused fast and small; modes, links, checkpoints
+REJECTED = ["tests/test_rejected_calls.py"]  # all-or-nothing steps, divergence, Ctrl-C, calls refused before changes
 
 MUTANTS = [
     *in_file(
@@ -348,7 +352,7 @@ MUTANTS = [
                "backprop does not divide the batch's error by its size m: the gradient of the sum, not the mean"),
         Mutant("        self.w1h -= lr * w1h_grad\n", "        self.w1h -= lr * w1h_grad.T\n",
                "the recurrent weight is updated with its gradient transposed"),
-        Mutant("a = self.sigmoid(z)\n        err = -(y - a)", "a = self.sigmoid(z)\n        err = y - a",
+        Mutant("a = self.sigmoid(z)\n            err = -(y - a)", "a = self.sigmoid(z)\n            err = y - a",
                "err with the wrong sign: training climbs the loss"),
         Mutant("lr = self.lr * clip_scale(self._last_grad_norm, self.clipnorm)", "lr = self.lr",
                "clipnorm is ignored by the training step",
@@ -740,5 +744,41 @@ MUTANTS = [
         "numpy_rnn/model.py", HOSTILE_FILES,
         Mutant("            check_can_save(self, \"checkpoint\")  # now, rather than after the first epoch\n", "",
                "fit(checkpoint=) finds out that the model cannot be saved only after training an epoch"),
+    ),
+    *in_file(
+        "numpy_rnn/guards.py", REJECTED,
+        Mutant("            self.optimizer.restore(self.saved_optimizer)\n", "",
+               "step guard: a refused update puts the weights back but leaves the optimizer's slots and step count"),
+        Mutant("            self.rng.bit_generator.state = self.saved_rng\n", "",
+               "step guard: a refused step leaves the generator advanced by its dropout draws"),
+        Mutant("if bad is None and self.optimizer is not None:", "if False:",
+               "step guard: only the weights are checked after an update, an infinite momentum is kept"),
+        Mutant("        if self.requested:\n            raise KeyboardInterrupt\n", "",
+               "step guard: a second Ctrl-C is swallowed like the first"),
+    ),
+    *in_file(
+        "numpy_rnn/optimizers.py", REJECTED,
+        Mutant("{slot: value.copy() for slot, value in slots.items()}", "dict(slots)",
+               "step guard: the optimizer's snapshot holds the live slots, which the update then changes in place"),
+    ),
+    *in_file(
+        "numpy_rnn/model.py", REJECTED,
+        Mutant("except BaseException:  # TrainingDivergedError, KeyboardInterrupt, anything",
+               "except TrainingDivergedError:  # TrainingDivergedError, KeyboardInterrupt, anything",
+               "step guard: a step interrupted by a second Ctrl-C leaves half an update"),
+        Mutant("            if training and not np.all(np.isfinite(x)):\n", "            if False:\n",
+               "step guard: an overflowing layer output reaches the next layer, which calls it an input error"),
+        Mutant("return self.layers[0].check_input(x, name)",
+               "return self._build_for(self.layers[0].check_input(x, name))",
+               "refused call: the model is built as soon as x is checked, before the other arguments are"),
+        Mutant("if np.any(y != np.round(y)) or y.min() < 0 or y.max() >= classes:", "if y.max() >= classes:",
+               "refused call: sparse labels checked against the number of classes only (-1 and 0.7 pass)"),
+        Mutant('                self._check_stateful_batches(len(x_val), batch_size, "validation_data")\n', "",
+               "refused call: stateful validation data that does not split into batches is found after an epoch"),
+        Mutant("if ids != val_ids or x_val.ndim != x.ndim or (not ids and x_val.shape[-1] != x.shape[-1]):",
+               "if ids != val_ids or x_val.ndim != x.ndim:",
+               "refused call: validation data of another width is found after an epoch, the model built for x"),
+        Mutant("                self.history = None  # no epoch was completed", "                pass  # no epoch was completed",
+               "refused call: a first fit that diverges in its first epoch leaves an empty history behind"),
     ),
 ]

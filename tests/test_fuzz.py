@@ -98,6 +98,9 @@ def call(fn, names, *args, **kwargs):
             warnings.simplefilter("ignore", RuntimeWarning)  # overflow of huge inputs is reported, not hidden
             fn(*args, **kwargs)
         return True
+    except TrainingDivergedError as error:  # not an argument's fault: it names where training diverged instead
+        assert re.search(r"epoch \d+, batch \d+|train_on_batch", str(error)), str(error)
+        return False
     except ALLOWED as error:
         message = str(error)
         assert any(re.search(rf"\b{re.escape(name)}\b", message) for name in names), \
@@ -192,6 +195,60 @@ def test_sequential_fit_evaluate_predict(x, y, method, batch_size, dropout):
         ok = call(model.fit, ["x", "y", "batch_size"], x, y, batch_size=batch_size, epochs=1, verbose=0)
     if not ok or method != "fit":
         assert_same(before, weights_of(model))
+
+
+def whole_state(model):
+    """Everything a refused call must leave as it was: built or not, weights, optimizer slots and step count, the
+    generator, carried states."""
+    slots = model.optimizer.get_slots()
+    return ([layer.built for layer in model.layers], weights_of(model) if all(l.built for l in model.layers) else [],
+            model.optimizer.iterations, sorted(slots), [slots[k].copy() for k in sorted(slots)],
+            model._rng.bit_generator.state, [[s.copy() for s in layer.get_carried_states()] for layer in model.layers])
+
+
+def assert_same_state(before, after):
+    assert before[0] == after[0] and before[2:4] == after[2:4] and before[5] == after[5]
+    for a, b in zip(before[1] + before[4] + sum(before[6], []), after[1] + after[4] + sum(after[6], [])):
+        np.testing.assert_array_equal(a, b)
+
+
+@FUZZ
+@given(x=st.one_of(hnp.arrays(np.float64, st.sampled_from([(4, 5, 2), (6, 5, 2), (2, 5, 2), (4, 5, 3)]),
+                              elements=st.one_of(st.floats(-2, 2), NUMBERS)), junk()),
+       y=st.one_of(hnp.arrays(np.float64, st.sampled_from([(4,), (6,), (4, 1), (2,)]),
+                              elements=st.sampled_from([-1, 0, 1, 2, 3, 0.5, 1e300])), junk(2)),
+       method=st.sampled_from(["fit", "evaluate", "predict", "train_on_batch"]),
+       batch_size=st.one_of(st.integers(0, 6), junk(0)), stateful=st.booleans(), sparse=st.booleans(),
+       validation=st.one_of(st.none(), junk(1), st.integers(1, 6).map(lambda n: ("pair", n))))
+def test_a_rejected_call_changes_nothing_in_the_model(x, y, method, batch_size, stateful, sparse, validation):
+    """Unbuilt models and stateful models carrying states: a refused call leaves every part of them as it was (a
+    diverged train_on_batch too: one step is all or nothing)."""
+    last = Dense(3, activation="softmax") if sparse else Dense(1)
+    if stateful:
+        model = Sequential([SimpleRNN(3, stateful=True, input_shape=(5, 2)), last], random_state=0)
+    else:
+        model = Sequential([LSTM(3), last], random_state=0)
+    model.compile(SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy" if sparse else "mse",
+                  metrics=["accuracy"] if sparse else ["mse"])
+    if stateful:
+        model.fit(np.ones((4, 5, 2)), np.array([0, 1, 2, 1]) if sparse else np.ones(4), batch_size=4, verbose=0)
+    before = whole_state(model)
+    if isinstance(validation, tuple) and validation[0] == "pair":  # a well-formed pair, of the size drawn
+        validation = (np.zeros((validation[1], 5, 2)), np.zeros(validation[1]))
+    calls = {"fit": lambda: model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, validation_data=validation),
+             "evaluate": lambda: model.evaluate(x, y, batch_size=batch_size),
+             "predict": lambda: model.predict(x, batch_size=batch_size),
+             "train_on_batch": lambda: model.train_on_batch(x, y)}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            calls[method]()
+    except TrainingDivergedError:
+        if method == "train_on_batch" and all(before[0]):  # (valid data may build an unbuilt model, then diverge)
+            assert_same_state(before, whole_state(model))
+    except (ValueError, TypeError) as error:
+        assert re.search(r"\b(x|y|batch_size|validation_data|x_val|y_val|metrics)\b", str(error)), str(error)
+        assert_same_state(before, whole_state(model))
 
 
 WEIGHTS = st.one_of(st.none(), junk(3), hnp.arrays(np.float64, st.sampled_from([(4,), (3,), (4, 1)]),
