@@ -50,6 +50,7 @@ class Optimizer:
         self.iterations = 0
         self.state = {}  # per parameter array, keyed by (pair index, parameter name)
         self._buffers = {}  # work arrays by (shape, dtype); not state: nothing in them outlives an update
+        self._snapshots = {}  # snapshot()'s copies of the slots, by (state key, slot name)
 
     def step(self, pairs):
         """Apply one update to every ``(params, grads)`` pair. Returns the global gradient norm before clipping.
@@ -72,13 +73,28 @@ class Optimizer:
 
     def snapshot(self):
         """A copy of what ``step`` changes (the step count and every slot), for ``restore``: an update is all or
-        nothing, and the guards (guards.py) undo a refused one with it."""
-        return self.iterations, {key: {slot: value.copy() for slot, value in slots.items()}
-                                 for key, slots in self.state.items()}
+        nothing, and the guards (guards.py) undo a refused one with it. The copies go into arrays kept from one
+        snapshot to the next (fresh ones every batch cost page faults: see ``_work``), so a snapshot is valid until
+        the next one is taken, which is all a guarded step needs."""
+        copies = {}
+        for key, slots in self.state.items():
+            copies[key] = {}
+            for slot, value in slots.items():
+                kept = self._snapshots.get((key, slot))
+                if kept is None or kept.shape != value.shape or kept.dtype != value.dtype:
+                    kept = self._snapshots[(key, slot)] = np.empty_like(value)
+                np.copyto(kept, value)
+                copies[key][slot] = kept
+        return self.iterations, copies
 
     def restore(self, snapshot):
         """Go back to the state ``snapshot()`` returned (slots created since then are dropped)."""
-        self.iterations, self.state = snapshot[0], {key: dict(slots) for key, slots in snapshot[1].items()}
+        iterations, copies = snapshot
+        self.state = {key: slots for key, slots in self.state.items() if key in copies}
+        for key, slots in copies.items():
+            for slot, value in slots.items():
+                self.state[key][slot] = value.copy()
+        self.iterations = iterations
 
     def init_state(self, p):
         return {}

@@ -758,7 +758,8 @@ MUTANTS = [
     ),
     *in_file(
         "numpy_rnn/optimizers.py", REJECTED,
-        Mutant("{slot: value.copy() for slot, value in slots.items()}", "dict(slots)",
+        Mutant("                np.copyto(kept, value)\n                copies[key][slot] = kept\n",
+               "                copies[key][slot] = value\n",
                "step guard: the optimizer's snapshot holds the live slots, which the update then changes in place"),
     ),
     *in_file(
