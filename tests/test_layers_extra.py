@@ -7,6 +7,7 @@ random upstream gradient ``g`` for the vector-Jacobian product ``L = sum(output 
 import numpy as np
 import pytest
 from helpers import randomize
+from test_model import check_model_gradients
 
 from numpy_rnn import (
     GRU,
@@ -172,13 +173,6 @@ def test_the_model_contract_of_the_new_layers():
         Sequential([SimpleRNN(8), TimeDistributed(Dense(2))])
 
 
-def model_gradients(model, x, y):
-    model.loss_and_gradients(x, y)
-    params = {f"{layer.name}.{k}": v for layer in model.layers for k, v in layer.params.items()}
-    grads = {f"{layer.name}.{k}": v.copy() for layer in model.layers for k, v in layer.grads.items()}
-    return gradcheck(lambda: model._loss(y, model.forward(x))[0], params, grads)
-
-
 def test_whole_stacks_with_the_new_layers_against_finite_differences():
     rng = np.random.default_rng(7)
     flat = Sequential([SimpleRNN(3, return_sequences=True, input_shape=(4, 2)), Flatten(), Dense(2),
@@ -191,7 +185,7 @@ def test_whole_stacks_with_the_new_layers_against_finite_differences():
         model.build()
         for layer in model.layers:
             randomize(layer.layer if isinstance(layer, TimeDistributed) else layer, rng)
-        report = model_gradients(model, rng.normal(size=(3, 4, 2)), y)
+        report = check_model_gradients(model, rng.normal(size=(3, 4, 2)), y)
         assert report.ok, report
     assert per_step._loss(y, per_step.forward(rng.normal(size=(3, 4, 2))))[2]  # fused with its softmax
 
