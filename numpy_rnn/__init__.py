@@ -13,7 +13,9 @@ from .callbacks import (
     LearningRateScheduler,
     ModelCheckpoint,
     ReduceLROnPlateau,
+    ResetStates,
 )
+from .generation import Stepper, generate
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .model import Sequential
 from .network import NotFittedError, RecurrentNetwork
@@ -22,7 +24,7 @@ from .optimizers import SGD, Adagrad, Adam, RMSprop
 __version__ = "0.1.0"
 
 __all__ = ["RecurrentNetwork", "NotFittedError", "Sequential", "Callback", "History", "ModelCheckpoint",
-           "EarlyStopping", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "LambdaCallback", "Embedding",
+           "EarlyStopping", "LearningRateScheduler", "ReduceLROnPlateau", "ResetStates", "CSVLogger", "LambdaCallback", "Embedding",
            "SimpleRNN", "LSTM", "GRU", "LayerNormSimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
            "LayerNormSimpleRNNCell", "Dense", "Dropout", "Bidirectional", "Masking", "Flatten", "Activation",
-           "TimeDistributed", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck", "numerical_gradient", "relative_error"]
+           "TimeDistributed", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck", "numerical_gradient", "relative_error", "generate", "Stepper"]

@@ -27,6 +27,7 @@ The callbacks here, with Keras's arguments and defaults:
   cooldown=0, min_lr=0.0)``: multiplies the rate by ``factor`` when ``monitor`` stops improving.
 - ``CSVLogger(filename, separator=",", append=False)``: one row per epoch in a CSV file.
 - ``LambdaCallback(on_epoch_begin=None, ...)``: hooks given as functions.
+- ``ResetStates()``: the stateful layers' states reset at each epoch's start (not in Keras, which leaves it to you).
 
 Monitored values. ``monitor`` names a key of the epoch's logs ("loss", "val_loss", "val_accuracy", ...). ``mode``
 says which way is better: "min", "max", or "auto", which picks "max" for names containing "acc" and "min" for the
@@ -567,3 +568,13 @@ class LambdaCallback(Callback):
         for name, hook in hooks.items():
             if hook is not None:
                 setattr(self, name, hook)  # the instance's function replaces the class's do-nothing hook
+
+
+class ResetStates(Callback):
+    """``ResetStates()``: ``model.reset_states()`` at the start of every epoch, so that stateful layers read each
+    epoch's streams from their beginning with zero states (a language model trained on ``data.lm_windows``'s
+    batches, as Zaremba et al. train theirs). Keras has no such callback; its users write this one as a
+    ``LambdaCallback``."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.reset_states()

@@ -4,11 +4,20 @@
     mse                  mean of (output - y)^2 over every element
     last_time_step_mse   the same on the last time step only, for sequence-to-sequence forecasts (B, T, n) whose
                          final step is the forecast that matters
+    perplexity           exp of the mean cross-entropy per position, exp(mean of -log p[y]), for outputs that are
+                         probabilities over classes (a softmax): a language model's score. A model that guesses
+                         uniformly among V words has perplexity V; one that is always sure and right, 1.
 
 Each is the mean of one value per element (per position for the class columns of accuracy). Given ``sample_weight``
 (one weight per sample ``(B,)`` or per position ``(B, T)``, as the losses take it; see ``Sequential.compile``'s
 ``weighted_metrics``), it is the weighted mean instead, ``sum(w * value) / sum(w)``, as Keras's metrics compute it
 (unlike the losses, which divide by the number of elements).
+
+Over many batches (an epoch's training logs, ``evaluate``), a metric is combined from its batches' values weighted by
+how much each batch counted (its samples, or the sum of its weights or of its mask): ``combine`` below. For a mean
+this is exactly the metric of the whole set. Perplexity is not a mean but the exp of one, so its batches are
+combined as exp(weighted mean of log(value)): again exactly the whole set's perplexity, exp of the mean cross-entropy
+over all its positions (not the mean of the batches' perplexities, which is larger).
 """
 import numpy as np
 
@@ -51,8 +60,37 @@ def last_time_step_mse(y, output, sample_weight=None):
 last_time_step_mse.needs_sequences = True  # the model refuses it for vector outputs before training
 
 
+def perplexity(y, output, sample_weight=None):
+    """exp(mean of -log p[y]) for probabilities ``output`` (..., C) and integer classes ``y`` (...) or one-hot rows
+    (..., C). A probability that rounds to 0 counts as the smallest positive float, not as an infinite loss."""
+    classes = np.asarray(y)
+    if classes.shape == output.shape:
+        classes = np.argmax(classes, axis=-1)
+    classes = np.reshape(classes, output.shape[:-1]).astype(np.intp)
+    p = np.take_along_axis(output, classes[..., None], axis=-1)[..., 0]
+    p = np.maximum(p.astype(np.float64), np.finfo(np.float64).tiny)
+    return float(np.exp(_mean(-np.log(p), sample_weight)))
+
+
+perplexity.needs_classes = True  # outputs with one column (a sigmoid) have no class distribution
+perplexity.combine = "geometric"  # combined over batches as exp(mean of log): see the module docstring
+
+
+def combine(fn, values, weights):
+    """One value for a whole set from a metric's batch ``values`` and the ``weights`` the batches count with:
+    the weighted mean, or for a metric whose ``combine`` is "geometric", exp(weighted mean of log(value)); 0 when
+    every weight is 0."""
+    values, weights = np.asarray(values, dtype=np.float64), np.asarray(weights, dtype=np.float64)
+    total = float(weights.sum())
+    if total <= 0:
+        return 0.0
+    if getattr(fn, "combine", "mean") == "geometric":
+        return float(np.exp(np.sum(weights * np.log(values)) / total))
+    return float(np.sum(weights * values) / total)
+
+
 METRICS = {"accuracy": accuracy, "acc": accuracy, "mse": mse, "mean_squared_error": mse,
-           "last_time_step_mse": last_time_step_mse}
+           "last_time_step_mse": last_time_step_mse, "perplexity": perplexity}
 
 
 def get_metric(name):

@@ -26,8 +26,12 @@ a resumed model's curves continue too.
 
 Stateful training: when a recurrent layer is ``stateful``, ``fit`` feeds the batches in order, never shuffled: sample i
 of one batch must continue sample i of the batch before, so the carried state belongs to the same stream. Each batch is
-then a window of truncated BPTT, and gradients stop at its start. Call ``reset_states()`` where the streams restart.
+then a window of truncated BPTT, and gradients stop at its start. Call ``reset_states()`` where the streams restart
+(``callbacks.ResetStates`` does it at every epoch's start). Validation data are streams of their own: ``fit``
+evaluates them from zero states, and training continues from the states it had. ``data.lm_windows`` lays a long text
+out this way (a language model's batches).
 """
+import contextlib
 import inspect
 
 import numpy as np
@@ -38,7 +42,7 @@ from .data.batches import chunks, count_batches, minibatches
 from .guards import BatchGuard, TrainingDivergedError, diverged, first_non_finite, largest_weight
 from .layers.base import Layer
 from .losses import FUSED_LOSSES, class_weights, get_loss, mask_weights
-from .metrics import METRICS, get_metric
+from .metrics import METRICS, combine, get_metric
 from .optimizers import get_optimizer
 from .persistence import (
     check_can_save,
@@ -221,6 +225,12 @@ class Sequential:
         self.optimizer, self.loss, self._loss_fn = optimizer, loss, loss_fn
         self.metrics, self.weighted_metrics = metric_fns, weighted_fns
 
+    @property
+    def log_functions(self):
+        """``{log name: metric function}`` of the compiled metrics, for the training loop to combine each metric's
+        batches its own way (metrics.combine)."""
+        return dict(self.metrics + self.weighted_metrics) if self.optimizer is not None else {}
+
     def _require_compiled(self):
         if self.optimizer is None:
             raise ValueError("compile the model (optimizer and loss) before fit or evaluate")
@@ -366,7 +376,8 @@ class Sequential:
                 self._require_weighted_loss("val_sample_weight")
 
             def validate():
-                return {f"val_{k}": v for k, v in self._evaluate(x_val, y_val, batch_size, w_val).items()}
+                with self._fresh_states():
+                    return {f"val_{k}": v for k, v in self._evaluate(x_val, y_val, batch_size, w_val).items()}
 
         weights = self._training_weights(x, y, sample_weight, class_weight, checked=True)
 
@@ -485,20 +496,36 @@ class Sequential:
         return values[0] if len(values) == 1 else values
 
     def _evaluate(self, x, y, batch_size, sample_weight=None):
+        """The loss and the metrics of the whole set, computed ``batch_size`` samples at a time. No batch's output is
+        kept once its figures are taken: a language model's outputs over a whole split (tokens x vocabulary) would
+        not fit in memory."""
         batch_size = check_positive_int(batch_size, "batch_size")
-        total, outputs, masks = 0.0, [], []
+        total, values, counts = 0.0, {}, {}
         for part in chunks(len(x), batch_size):
             out, mask = self._forward(x[part], training=False)
             # each batch's loss is a sum over its elements divided by their number: times the batch's number of
             # samples, the sum over batches divided by all the samples is the loss of the whole set
             weights = None if sample_weight is None else sample_weight[part]
             total += self._loss(y[part], out, _masked(weights, mask))[0] * len(out)
-            outputs.append(out)
-            masks.append(mask)
-        out = np.concatenate(outputs)
-        mask = None if all(m is None for m in masks) else np.concatenate(
-            [np.ones(o.shape[:2], dtype=bool) if m is None else m for m, o in zip(masks, outputs)])
-        return {"loss": total / len(x), **self._metric_values(y, out, sample_weight, mask)}
+            for name, value in self._metric_values(y[part], out, weights, mask).items():
+                values.setdefault(name, []).append(value)
+                counts.setdefault(name, []).append(self._counted(name, len(out), weights, mask))
+        return {"loss": total / len(x),
+                **{name: combine(self.log_functions[name], values[name], counts[name]) for name in values}}
+
+    def _counted(self, name, n, sample_weight, mask):
+        """How much a batch of ``n`` samples counts when the metric ``name``'s batch values are combined into the whole
+        set's (metrics.combine): its samples, or the sum of the weights the metric used (its mask, and for a weighted
+        metric its sample weights too), which makes the combined mean exactly the whole set's."""
+        fn = self.log_functions[name]
+        weighted = any(name == metric for metric, _ in self.weighted_metrics)
+        if not weighted and (mask is None or not _takes_sample_weight(fn)):
+            return n
+        w = np.ones(n) if not weighted or sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if mask is not None:
+            m = np.asarray(mask, dtype=np.float64)
+            w = m * w.reshape(w.shape + (1,) * (m.ndim - w.ndim))
+        return float(np.sum(w))
 
     def _metric_values(self, y, out, sample_weight=None, mask=None):
         """The metrics, unweighted, and the weighted metrics, weighted by ``sample_weight`` (unweighted without);
@@ -529,6 +556,19 @@ class Sequential:
         """Forget the carried state of every stateful layer."""
         for layer in self.layers:
             layer.reset_states()
+
+    @contextlib.contextmanager
+    def _fresh_states(self):
+        """Stateful layers start from zero states inside, and carry on from where they were after: ``fit``'s
+        validation data are streams of their own, which must neither start from the training streams' states nor
+        change them."""
+        carried = [layer.get_carried_states() for layer in self.layers]
+        self.reset_states()
+        try:
+            yield
+        finally:
+            for layer, states in zip(self.layers, carried):
+                layer.set_carried_states(states)
 
     # -- checks -------------------------------------------------------------------------------------------------------
     def _check_x(self, x, name):
@@ -589,7 +629,8 @@ class Sequential:
                                  f"sparse_categorical_crossentropy, got values from {y.min()} to {y.max()}")
             if None not in expected:
                 y = y.reshape((len(x),) + tuple(expected))  # labels (batch, 1), as Keras takes them, become (batch,)
-        _check_metrics_fit(self.metrics + self.weighted_metrics, "sequence" if len(out_shape) >= 2 else "vector")
+        _check_metrics_fit(self.metrics + self.weighted_metrics, "sequence" if len(out_shape) >= 2 else "vector",
+                           out_shape[-1] if out_shape else None)
         return x, y
 
     def _output_shape(self, input_shape):
@@ -717,15 +758,17 @@ def _metric_name(log_name, fn):
     return next(name for name in (log_name, log_name[len("weighted_"):]) if METRICS.get(name) is fn)
 
 
-def _check_metrics_fit(metrics, output_kind):
+def _check_metrics_fit(metrics, output_kind, columns=None):
     """ValueError naming ``metrics`` when one of the ``(name, fn)`` pairs needs sequence outputs (its function says so
-    with ``needs_sequences``, metrics.py) and the model's are ``output_kind`` "vector"."""
-    if output_kind != "vector":
-        return
+    with ``needs_sequences``, metrics.py) and the model's are ``output_kind`` "vector", or needs probabilities over
+    classes (``needs_classes``) and the model's outputs have ``columns`` = 1."""
     for name, fn in metrics:
-        if getattr(fn, "needs_sequences", False):
+        if output_kind == "vector" and getattr(fn, "needs_sequences", False):
             raise ValueError(f"metrics: {name} needs sequence outputs (batch, steps, n), but the model outputs one "
                              "vector per sample")
+        if columns == 1 and getattr(fn, "needs_classes", False):
+            raise ValueError(f"metrics: {name} needs probabilities over classes (a Dense(classes, "
+                             "activation='softmax') output), but the model outputs one column")
 
 
 def _name_of(fn):

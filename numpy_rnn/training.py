@@ -28,6 +28,7 @@ import numpy as np
 
 from .callbacks import Callback, ModelCheckpoint, check_save_path
 from .guards import GradientMonitor, StopOnInterrupt, TrainingDivergedError, position
+from .metrics import combine
 from .progress import EpochProgress
 from .threads import BlasThreads
 
@@ -88,7 +89,7 @@ class TrainingLoop:
                     progress.update()
                     if interrupt.requested or model.stop_training:
                         break
-                epoch_logs = epoch_means(done, mean_over)
+                epoch_logs = epoch_means(done, mean_over, getattr(model, "log_functions", None))
                 if interrupt.requested:
                     progress.finish(epoch_logs)
                     interrupt.report(epoch, batch, epoch)
@@ -111,10 +112,11 @@ def _call(callbacks, hook, *args):
         getattr(callback, hook)(*args)
 
 
-def epoch_means(batches, mean_over="samples"):
+def epoch_means(batches, mean_over="samples", functions=None):
     """Each metric's value for the epoch, from its batches' ``(logs, number of samples)``: the mean over samples, or
-    over batches with ``mean_over="batches"``."""
-    if mean_over == "batches":
-        return {name: float(np.mean([logs[name] for logs, _ in batches])) for name in batches[0][0]}
-    seen = sum(size for _, size in batches)
-    return {name: sum(logs[name] * size for logs, size in batches) / seen for name in batches[0][0]}
+    over batches with ``mean_over="batches"``; a metric among ``functions`` ({log name: metric function}) whose
+    batches combine otherwise (perplexity) is combined its way (metrics.combine)."""
+    functions = functions or {}
+    weights = [1 if mean_over == "batches" else size for _, size in batches]
+    return {name: combine(functions.get(name), [logs[name] for logs, _ in batches], weights)
+            for name in batches[0][0]}

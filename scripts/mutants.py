@@ -783,3 +783,41 @@ MUTANTS = [
                "refused call: a first fit that diverges in its first epoch leaves an empty history behind"),
     ),
 ]
+
+GENERATION = ["tests/test_generation.py"]
+MUTANTS += [
+    *in_file(
+        "numpy_rnn/generation.py", GENERATION,
+        Mutant("                self.states[i] = layer.cell.forward_step(x, self.states[i])[0]\n",
+               "                layer.cell.forward_step(x, self.states[i])\n",
+               "generation: the recurrent states are not carried from one token to the next"),
+        Mutant("q = np.exp(log_softmax(log_p / temperature))", "q = np.exp(log_softmax(log_p * temperature))",
+               "generation: the temperature multiplies log p instead of dividing it"),
+        Mutant("kth = np.partition(log_p, -top_k, axis=-1)[:, -top_k][:, None]",
+               "kth = np.partition(log_p, -top_k - 1, axis=-1)[:, -top_k - 1][:, None]",
+               "generation: top_k keeps one token too many"),
+        Mutant("return np.minimum(np.sum(np.cumsum(q, axis=-1) < u, axis=-1), q.shape[-1] - 1)",
+               "return np.minimum(np.sum(np.cumsum(q, axis=-1) <= u, axis=-1) + 1, q.shape[-1] - 1)",
+               "generation: sampling picks the token after the one drawn"),
+        Mutant("        if t + 1 < length:\n            log_p = stepper.log_probabilities(written[:, t])\n", "",
+               "generation: the written token is never fed back, every token drawn from the prompt's distribution"),
+    ),
+    *in_file(
+        "numpy_rnn/metrics.py", GENERATION,
+        Mutant('        return float(np.exp(np.sum(weights * np.log(values)) / total))\n', '',
+               "perplexity: an epoch's perplexity is the mean of its batches' perplexities"),
+    ),
+    *in_file(
+        "numpy_rnn/model.py", GENERATION,
+        Mutant("                with self._fresh_states():\n", "                with contextlib.nullcontext():\n",
+               "stateful validation starts from the training streams' states and leaves its own behind"),
+        Mutant("                counts.setdefault(name, []).append(self._counted(name, len(out), weights, mask))",
+               "                counts.setdefault(name, []).append(1)",
+               "evaluate: a smaller last batch counts as much as a full one in the metrics"),
+    ),
+    *in_file(
+        "numpy_rnn/callbacks.py", GENERATION,
+        Mutant("        self.model.reset_states()\n", "        pass\n",
+               "ResetStates: the streams carry on from the last epoch's states"),
+    ),
+]
