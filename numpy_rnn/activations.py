@@ -34,9 +34,13 @@ def sigmoid(z, out=None):
 
 
 def softmax(z):
-    """Softmax along the last axis; subtracting the row maximum keeps ``exp`` from overflowing."""
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    """Softmax along the last axis; subtracting the row maximum keeps ``exp`` from overflowing. Computed in one new
+    array, in place: a language model's output layer has (batch x steps x vocabulary) entries, millions, and each
+    temporary array of that size costs as much as the arithmetic."""
+    e = z - z.max(axis=-1, keepdims=True)
+    np.exp(e, out=e)
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
 
 
 # The elementwise forwards take ``out=`` as NumPy's ufuncs do, so that a recurrent cell can apply its activation in

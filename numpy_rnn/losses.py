@@ -44,7 +44,8 @@ def _weighted_mean(loss, dloss, sample_weight=None):
     n = loss.size
     if sample_weight is None:
         # Divided before summing, so that a mean of losses near the largest float cannot overflow in the sum.
-        return float(np.sum(loss / n)), dloss / n
+        # ``dloss`` is the caller's own new array: divided in place (a language model's has millions of entries).
+        return float(np.sum(loss / n)), np.divide(dloss, n, out=dloss)
     w = np.asarray(sample_weight)
     w_loss = w.reshape(w.shape + (1,) * (loss.ndim - w.ndim))  # (B, 1, 1) for loss (B, T, n): one w per sample
     w_dloss = w.reshape(w.shape + (1,) * (dloss.ndim - w.ndim))
@@ -64,10 +65,11 @@ def mask_weights(mask, sample_weight=None):
     return w
 
 
-def binary_crossentropy_from_logits(y, z, sample_weight=None):
-    """Binary cross-entropy of labels ``y`` (0/1) and logits ``z`` of the same shape; gradient w.r.t. ``z``."""
+def binary_crossentropy_from_logits(y, z, sample_weight=None, probabilities=None):
+    """Binary cross-entropy of labels ``y`` (0/1) and logits ``z`` of the same shape; gradient w.r.t. ``z``.
+    ``probabilities``: sigmoid(z) when the layer has computed it already (the model's output), else None."""
     loss = np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))
-    return _weighted_mean(loss, sigmoid(z) - y, sample_weight)
+    return _weighted_mean(loss, (sigmoid(z) if probabilities is None else probabilities) - y, sample_weight)
 
 
 def binary_crossentropy(y, a, sample_weight=None, epsilon=1e-7):
@@ -95,18 +97,25 @@ def _class_targets(y, z):
     return y.astype(np.intp)
 
 
-def softmax_crossentropy_from_logits(y, z, sample_weight=None):
+def softmax_crossentropy_from_logits(y, z, sample_weight=None, probabilities=None):
     """Softmax + cross-entropy over the last axis of logits ``z`` ``(..., C)``: one loss per position ``(...)``.
 
-    ``y`` holds integer classes ``(...)`` or one-hot rows ``(..., C)``.
+    ``y`` holds integer classes ``(...)`` or one-hot rows ``(..., C)``. ``probabilities``: softmax(z) when the layer
+    has computed it already (the model's output), else None.
+
+    With m = max_j z_j and S = sum_j exp(z_j - m), the loss of class c is -log p_c = log S - (z_c - m): exact, and
+    no exponential can overflow. The largest probability is exp(0) / S = 1 / S, so log S = -log(max_j p_j): given
+    the probabilities, the loss needs no exponential at all. This matters for a language model, whose softmax has
+    (batch x steps x vocabulary) entries: the exponentials of its output layer are computed once, by the layer.
     """
     classes = _class_targets(y, z)
-    shifted = z - z.max(axis=-1, keepdims=True)
-    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
-    picked = np.take_along_axis(log_probs, classes[..., None], axis=-1)[..., 0]
-    dz = softmax(z)
-    np.put_along_axis(dz, classes[..., None], np.take_along_axis(dz, classes[..., None], axis=-1) - 1, axis=-1)
-    return _weighted_mean(-picked, dz, sample_weight)
+    p = softmax(z) if probabilities is None else probabilities
+    log_S = -np.log(p.max(axis=-1))  # >= 0; max p >= 1/C, far from 0, so its log is exact to rounding
+    z_c = np.take_along_axis(z, classes[..., None], axis=-1)[..., 0]
+    loss = log_S - (z_c - z.max(axis=-1))
+    dz = p.copy()  # p - onehot(y)
+    np.put_along_axis(dz, classes[..., None], np.take_along_axis(p, classes[..., None], axis=-1) - 1, axis=-1)
+    return _weighted_mean(loss, dz, sample_weight)
 
 
 def categorical_crossentropy(y, a, sample_weight=None, epsilon=1e-7):

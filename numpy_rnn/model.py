@@ -301,7 +301,8 @@ class Sequential:
         weights = {} if sample_weight is None else {"sample_weight": sample_weight}  # custom losses may not take it
         fused = FUSED_LOSSES.get((getattr(last, "activation", None), self.loss))
         if fused is not None:
-            return (*fused(targets, last.logits, **weights), True)
+            # the layer has computed the probabilities (``out``) from its logits: the loss reuses them
+            return (*fused(targets, last.logits, **weights, probabilities=out), True)
         if isinstance(self.loss, str):
             return (*self._loss_fn(targets, out, **weights), False)
         if weights and not _takes_sample_weight(self._loss_fn):
