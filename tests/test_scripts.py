@@ -100,6 +100,33 @@ def test_forecasting_quick(tmp_path):
     assert all(np.isfinite(v) and v > 0 for v in mses.values()) and plot.stat().st_size > 1000
 
 
+def test_language_model_quick_learns_the_built_in_corpus_and_writes(tmp_path, capsys):
+    results = load_script("language_model").main(["--quick", "--no-plot", "--json", str(tmp_path / "lm.json")])
+    # 31 words: guessing uniformly gives perplexity 31; two tiny epochs already do far better
+    assert results["val_perplexity"][-1] < 10 and results["test_perplexity"] < 10
+    assert results["val_perplexity"][-1] < results["val_perplexity"][0]
+    assert all(text.startswith("the ") for text in results["samples"].values())
+    out = capsys.readouterr().out
+    assert "validation perplexity" in out and "test perplexity" in out and "sampled at temperature 0.7" in out
+    assert (tmp_path / "lm.json").stat().st_size > 100
+
+
+def test_char_rnn_quick_trains_the_same_model_as_pytorch(tmp_path):
+    """From the same initial weights and on the same windows, PyTorch's model ends close to numpy_rnn's (float32
+    rounding and the two Adams' epsilon placement make them drift apart slowly, not differ)."""
+    pytest.importorskip("torch")
+    results = load_script("char_rnn").main(["--quick", "--torch", "--no-plot"])
+    run = results["runs"][0]
+    assert len(run["val_loss"]) == len(run["torch_val_loss"]) == 2
+    assert abs(run["val_loss"][0] - run["torch_val_loss"][0]) < 0.02
+    assert run["val_loss"][-1] < np.log(22)  # better than a uniform guess among the corpus's 22 characters
+
+
+def test_min_char_rnn_quick(tmp_path):
+    results = load_script("char_rnn").main(["--quick", "--min-char-rnn", "--no-plot"])
+    assert results["final"][0] < np.log(22)
+
+
 def test_every_mutant_still_applies(capsys):
     """scripts/mutation.py plants each listed mistake by replacing an exact piece of source text. When the library
     changes, that text may disappear or appear twice and the mutant would test nothing; this notices it at once
