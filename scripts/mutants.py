@@ -730,6 +730,8 @@ MUTANTS = [
         Mutant('strict = WordVocab.from_text(texts[0], eos="<eos>")',
                'strict = WordVocab.from_text("\\n".join(texts), eos="<eos>")',
                "load_ptb builds the vocabulary on all three splits: a test word missing from train goes unnoticed"),
+        Mutant("            if mode is not None:\n                os.chmod(tmp, mode)\n", "",
+               "saving a vocabulary over a file gives it a new file's mode instead of keeping its own"),
     ),
     *in_file(
         "numpy_rnn/layers/recurrent.py", ERRORS,

@@ -121,12 +121,16 @@ def test_tokens_and_index_are_copies():
 def test_save_and_load_round_trip_atomically(tmp_path):
     path = tmp_path / "vocab.json"
     vocab = WordVocab.from_text("the cat\nthe dog\n", unk="<unk>")
-    assert vocab.save(path) == path or vocab.save(path) == os.fspath(path)
+    assert vocab.save(path) == os.fspath(path)
     assert WordVocab.load(path) == vocab
     json.loads(path.read_text())  # the file is plain JSON
     chars = CharVocab.from_text("ünïcode\n")
     chars.save(path)  # overwrites
     assert CharVocab.load(path) == chars and sorted(os.listdir(tmp_path)) == ["vocab.json"]  # no temporaries left
+    if os.name != "nt":
+        os.chmod(path, 0o600)
+        vocab.save(path)
+        assert os.stat(path).st_mode & 0o777 == 0o600  # overwriting keeps the file's mode
 
 
 def _vocabulary_file(tmp_path, **changes):
@@ -350,3 +354,8 @@ def test_a_stateful_language_model_trains_on_the_windows():
     history = model.fit(x, y, batch_size=4, epochs=3, shuffle=False, verbose=0)
     losses = history.history["loss"]
     assert np.all(np.isfinite(losses)) and losses[-1] < losses[0] < np.log(len(vocab)) + 0.5
+
+
+def test_config_keys_are_what_get_config_writes():
+    assert tuple(CharVocab(["a"]).get_config()) == CharVocab.CONFIG_KEYS
+    assert tuple(WordVocab(["a"]).get_config()) == WordVocab.CONFIG_KEYS

@@ -65,6 +65,7 @@ class _Vocabulary:
     A subclass says how a text splits into tokens (``_split``), how tokens join back (``decode``) and what a token may
     be (``_check_token``).
     """
+    CONFIG_KEYS = ("tokens", "unk")  # what get_config writes and from_config takes
 
     def __init__(self, tokens, unk=None):
         if not isinstance(tokens, (list, tuple)) or not tokens:
@@ -132,7 +133,7 @@ class _Vocabulary:
     @classmethod
     def from_config(cls, config):
         """The vocabulary ``get_config`` describes; TypeError/ValueError naming what does not fit."""
-        expected = set(cls(["a"]).get_config())  # each class's own keys, from the one place that writes them
+        expected = set(cls.CONFIG_KEYS)
         if not isinstance(config, dict) or set(config) != expected:
             raise ValueError(f"config must be a dict with the keys {sorted(expected)}, got "
                              f"{sorted(config) if isinstance(config, dict) else type(config).__name__}")
@@ -140,12 +141,17 @@ class _Vocabulary:
 
     def save(self, path):
         """Write the vocabulary to ``path`` as JSON, atomically as model files are written (persistence.py): a
-        temporary file in the same folder, flushed to disk, then renamed over ``path``. Returns ``path``."""
+        temporary file in the same folder, flushed to disk, then renamed over ``path`` (whose mode it keeps), so a
+        crash mid-save leaves the previous file whole. Returns ``path``."""
         text = json.dumps({"format": VOCABULARY_FORMAT, "version": VOCABULARY_VERSION, "class": type(self).__name__,
                            "config": self.get_config()})
         path = os.fspath(path)
         target = os.path.realpath(path)
         remove_stale_temporaries(target)
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)  # overwriting keeps the file's mode
+        except FileNotFoundError:
+            mode = None
         tmp = os.path.join(os.path.dirname(target), temporary_name(target, os.getpid()))
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         try:
@@ -153,6 +159,8 @@ class _Vocabulary:
                 f.write(text)
                 f.flush()
                 os.fsync(f.fileno())
+            if mode is not None:
+                os.chmod(tmp, mode)
             os.replace(tmp, target)
         except BaseException:
             if os.path.exists(tmp):
@@ -228,6 +236,7 @@ class WordVocab(_Vocabulary):
     ``WordVocab(tokens, eos="<eos>", unk=None)`` builds one from its tokens (words: non-empty, no whitespace); with
     ``unk`` (one of them, e.g. ``"<unk>"``), unknown words encode as ``unk``.
     """
+    CONFIG_KEYS = ("tokens", "unk", "eos")
 
     def __init__(self, tokens, eos="<eos>", unk=None):
         if eos is not None:
