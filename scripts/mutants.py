@@ -732,6 +732,10 @@ MUTANTS = [
                "load_ptb builds the vocabulary on all three splits: a test word missing from train goes unnoticed"),
         Mutant("            if mode is not None:\n                os.chmod(tmp, mode)\n", "",
                "saving a vocabulary over a file gives it a new file's mode instead of keeping its own"),
+        Mutant("words.append(INTRANSITIVE[verb[i]][number[i]])", "words.append(INTRANSITIVE[verb[i]][number2[i]])",
+               "make_corpus: an intransitive main verb agrees with the relative clause's noun, the nearest one"),
+        Mutant("RELATIVE_RATE * (number + noun + transitive)", "RELATIVE_RATE * (number + noun)",
+               "corpus_entropy forgets the relative clause's verb choice: the best loss comes out too low"),
     ),
     *in_file(
         "numpy_rnn/layers/recurrent.py", ERRORS,

@@ -35,6 +35,7 @@ def test_char_ids_follow_first_appearance_and_round_trip():
     ids = vocab.encode("hold\nhe")
     assert ids.dtype == np.int32 and ids.tolist() == [0, 3, 2, 7, 4, 0, 1]
     assert vocab.decode(ids) == "hold\nhe" and len(vocab) == 8
+    assert vocab.decode([]) == "" and vocab.encode("").tolist() == [] and vocab.encode("").dtype == np.int32
     text = "the quick brown fox\njumps over\n  the lazy dog.\n"
     assert CharVocab.from_text(text).decode(CharVocab.from_text(text).encode(text)) == text
 

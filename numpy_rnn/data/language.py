@@ -119,6 +119,8 @@ class _Vocabulary:
     def _check_ids(self, ids):
         """``ids`` as a 1-D int64 array of ids in [0, len(self)); TypeError/ValueError naming ``ids`` otherwise."""
         ids = np.asarray(ids)
+        if ids.shape == (0,):  # np.asarray([]) is float64: no ids at all are fine whatever their dtype
+            ids = ids.astype(np.int64)
         if ids.dtype.kind not in "iu" or ids.ndim != 1:
             raise TypeError(f"ids must be a 1-D array of integer ids, got dtype {ids.dtype} and shape {ids.shape}")
         bad = (ids < 0) | (ids >= len(self))
@@ -356,8 +358,8 @@ def make_corpus(n_sentences=5000, random_state=0):
 
     The best loss a model can reach (the grammar's entropy per token, natural log; ``corpus_entropy``): 0.279 nats
     per character (perplexity 1.32; 0.40 bits), counting the newlines, and 1.205 nats per word (perplexity 3.34)
-    with an ``<eos>`` per line. A model that has learnt everything but the agreement does 0.023 nats a character
-    (0.099 a word) worse (``corpus_entropy(agreement=False)``).
+    with an ``<eos>`` per line. A model that has learnt everything but the main verb's agreement does 0.023 nats a
+    character (0.099 a word) worse (``corpus_entropy(agreement=False)``).
 
     Seeded by ``random_state`` (a ``np.random.Generator`` is made from it); ValueError/TypeError for a bad size.
     """
@@ -403,9 +405,11 @@ def corpus_entropy(level="char", agreement=True):
     def mean_length(pairs):  # the mean characters of a word whose form and number are both uniform
         return float(np.mean([len(word) for pair in pairs for word in pair]))
 
-    number, noun, verb = math.log(2), math.log(len(NOUNS)), math.log(len(TRANSITIVE))  # uniform choices
-    entropy = (number + noun + bernoulli(RELATIVE_RATE) + RELATIVE_RATE * (number + noun + verb)
-               + bernoulli(TRANSITIVE_RATE) + verb + TRANSITIVE_RATE * (number + noun))
+    number, noun = math.log(2), math.log(len(NOUNS))  # uniform choices
+    transitive, intransitive = math.log(len(TRANSITIVE)), math.log(len(INTRANSITIVE))
+    entropy = (number + noun + bernoulli(RELATIVE_RATE) + RELATIVE_RATE * (number + noun + transitive)
+               + bernoulli(TRANSITIVE_RATE) + TRANSITIVE_RATE * (transitive + number + noun)
+               + (1 - TRANSITIVE_RATE) * intransitive)
     if not agreement:
         entropy += number
     if level == "word":  # the, NOUN, [that the NOUN VERB], VERB, [the NOUN], <eos>
