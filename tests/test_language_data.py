@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from numpy_rnn import LSTM, Dense, Embedding, Sequential
 from numpy_rnn.data import (
@@ -54,6 +56,23 @@ def test_word_ids_follow_first_appearance_with_eos_for_each_newline():
     assert vocab.decode([4, 2, 3, 3, 0, 1]) == "dog sat\n\nthe cat"
     # decode(encode(text)): each line's words joined by one space
     assert vocab.decode(vocab.encode("  the   cat\tsat \n dog ")) == "the cat sat\ndog"
+
+
+@given(st.text(min_size=1))
+def test_any_text_round_trips_through_its_character_vocabulary(text):
+    vocab = CharVocab.from_text(text)
+    ids = vocab.encode(text)
+    assert vocab.decode(ids) == text and len(vocab) == len(set(text)) and ids.max() < len(vocab)
+    assert [vocab.tokens[i] for i in ids[np.sort(np.unique(ids, return_index=True)[1])]] == vocab.tokens
+
+
+@given(st.text(alphabet=st.sampled_from("ab \t\n\r\u2028"), min_size=1)
+       .filter(lambda text: text.split()))
+def test_a_word_text_decodes_to_its_lines_with_single_spaces(text):
+    vocab = WordVocab.from_text(text)
+    lines = text.split("\n")
+    assert vocab.decode(vocab.encode(text)) == "\n".join(" ".join(line.split()) for line in lines)
+    assert np.sum(vocab.encode(text) == vocab.index.get("<eos>", -1)) == len(lines) - 1
 
 
 def test_word_vocab_without_eos_treats_newlines_as_spaces():
