@@ -60,6 +60,7 @@ ERRORS = ["tests/test_errors.py"]  # issue 13: each refused argument named, noth
 DROPOUT = ["tests/test_dropout.py"]  # the masks held fixed in gradient checks; what the masks are; save, load, resume
 HOSTILE_FILES = ["tests/test_hostile_files.py"]  # crafted model files refused fast and small; modes, links, checkpoints
 REJECTED = ["tests/test_rejected_calls.py"]  # all-or-nothing steps, divergence, Ctrl-C, calls refused before changes
+LANGUAGE_DATA = ["tests/test_language_data.py"]  # vocabularies, their files, load_ptb, make_corpus, lm_windows
 
 MUTANTS = [
     *in_file(
@@ -701,6 +702,47 @@ MUTANTS = [
                "(/dev/zero) reads until memory runs out"),
         Mutant("    if not isinstance(rng, np.random.Generator):\n", "    if False:\n",
                "split_train_val takes any rng: rng=5 fails with AttributeError deep inside"),
+    ),
+    *in_file(
+        "numpy_rnn/data/language.py", LANGUAGE_DATA,
+        Mutant("return windows(ids[:used]), windows(ids[1:used + 1])", "return windows(ids[:used]), windows(ids[:used])",
+               "lm_windows: the targets are not shifted, the model learns to copy its input"),
+        Mutant("return windows(ids[:used]), windows(ids[1:used + 1])",
+               "return windows(ids[:used]), windows(ids[2:used + 2])",
+               "lm_windows: the targets shifted by two tokens instead of one"),
+        Mutant("n_windows = (len(ids) - 1) // (batch_size * steps)", "n_windows = len(ids) // (batch_size * steps)",
+               "lm_windows: the windows counted without the one extra target the last window needs"),
+        Mutant("stream.reshape(batch_size, n_windows, steps).transpose(1, 0, 2)",
+               "stream.reshape(n_windows, batch_size, steps)",
+               "lm_windows: consecutive windows dealt round-robin to the rows, so a row does not continue the row "
+               "of the batch before"),
+        Mutant("stream.reshape(batch_size, n_windows, steps).transpose(1, 0, 2)",
+               "stream.reshape(batch_size, n_windows, steps)",
+               "lm_windows: rows stream-major (all of stream 0's windows first), not window-major"),
+        Mutant("tokens = list(dict.fromkeys(text))  # dicts keep insertion order: first appearance",
+               "tokens = _sorted(set(text))",
+               "CharVocab: ids in sorted order, not in order of first appearance"),
+        Mutant("tokens = list(dict.fromkeys(_words(text, eos)))", "tokens = list(set(_words(text, eos)))",
+               "WordVocab: ids in a set's order, which changes from run to run with string hashing"),
+        Mutant("    for line in lines[:-1]:", "    for line in lines:",
+               "WordVocab: an <eos> after the last line even when the text does not end with a newline"),
+        Mutant('pieces.append(token if line_start else " " + token)', 'pieces.append(" " + token)',
+               "WordVocab.decode: every line starts with a space, so decode(encode(text)) != text"),
+        Mutant("unk_id = None if self.unk is None else self._index[self.unk]", "unk_id = None",
+               "encode ignores the vocabulary's unk token: unknown words are refused"),
+        Mutant("    if size > max_bytes or len(data) > max_bytes:", "    if False:",
+               "vocabulary and corpus files of any size are read (an oversized file parses as empty text)"),
+        Mutant("            if nests_deeper_than(text, 3):", "            if False:",
+               "a vocabulary file nested 100,000 deep reaches json.loads, whose RecursionError escapes"),
+        Mutant('strict = WordVocab.from_text(texts[0], eos="<eos>")',
+               'strict = WordVocab.from_text("\\n".join(texts), eos="<eos>")',
+               "load_ptb builds the vocabulary on all three splits: a test word missing from train goes unnoticed"),
+        Mutant("            if mode is not None:\n                os.chmod(tmp, mode)\n", "",
+               "saving a vocabulary over a file gives it a new file's mode instead of keeping its own"),
+        Mutant("words.append(INTRANSITIVE[verb[i]][number[i]])", "words.append(INTRANSITIVE[verb[i]][number2[i]])",
+               "make_corpus: an intransitive main verb agrees with the relative clause's noun, the nearest one"),
+        Mutant("RELATIVE_RATE * (number + noun + transitive)", "RELATIVE_RATE * (number + noun)",
+               "corpus_entropy forgets the relative clause's verb choice: the best loss comes out too low"),
     ),
     *in_file(
         "numpy_rnn/layers/recurrent.py", ERRORS,
