@@ -40,9 +40,9 @@ reading dL/dh_t (and dL/dc_t) between two steps back: the gradients with respect
 the steps after t (so dL/dc_T = 0: the loss reads c_T only through h_T, inside step T). On the way back it collects
 dL/dx_t, and checks it against the layer's own ``backward(dout)``, dout zero everywhere except g at the last step,
 and dL/dh_0 (dL/dc_0) against the layer's ``initial_state_grads``: the figure uses the gradients the layer trains
-with. The inputs are drawn from N(0, 0.3^2), small enough that tanh is not saturated from the first step. Prints
-||dL/dh_t|| at 0, 5, 10, 20 and T - 1 steps back for each layer, the LSTMs' ||dL/dc_t||, and the largest relative
-difference from the layer's backward pass.
+with. Every layer reads the same random batch, drawn from N(0, 0.3^2), inputs small enough that tanh does not
+saturate from the first step, and gets the same g. Prints ||dL/dh_t|| at 0, 5, 10, 20 and T - 1 steps back for each
+layer, the LSTMs' ||dL/dc_t||, and the largest relative difference from the layer's backward pass.
 """
 import argparse
 
@@ -78,7 +78,7 @@ def gradient_through_time(cell, x, g):
 
     Returns ``(dstates, dx)``: ``dstates[n][t]`` is dL/d(state n)_t for t = 0 ... T as a (T + 1, B, H) array, in the
     cell's ``state_names`` order (h, then c for an LSTM); ``dx`` (B, T, F) is dL/dx_t. Fills ``cell.grads``."""
-    B, T, _ = x.shape
+    T = x.shape[1]
     states, caches = [np.zeros(g.shape) for _ in cell.state_names], []
     for t in range(T):
         states, cache = cell.forward_step(x[:, t], states)
@@ -87,14 +87,14 @@ def gradient_through_time(cell, x, g):
     # Row t + 1 of each array holds the gradient of the state after step t (row 0: the initial state).
     dstates = [np.empty((T + 1,) + g.shape) for _ in cell.state_names]
     dx = np.empty(x.shape)
-    dstates_t = [g] + [None] * (len(cell.state_names) - 1)  # None: zero, as backward_step reads it
+    dstates_t = [g] + [np.zeros(g.shape) for _ in cell.state_names[1:]]  # the loss reads h_T, nothing else
     cell.zero_grads()
     for t in reversed(range(T)):
-        for n, d in enumerate(dstates_t):
-            dstates[n][t + 1] = 0.0 if d is None else d
+        for saved, d in zip(dstates, dstates_t):
+            saved[t + 1] = d
         dx[:, t], dstates_t = cell.backward_step(dstates_t, caches[t])
-    for n, d in enumerate(dstates_t):
-        dstates[n][0] = d
+    for saved, d in zip(dstates, dstates_t):
+        saved[0] = d
     return dstates, dx
 
 
@@ -159,12 +159,12 @@ def main(argv=None):
     print(f"||dL/dh_t||, k = T - t steps back from dL/dh_T of norm 1 (T = {T}, {H} units, a batch of {B})")
     print(f"{'':<36}" + "".join(f"{f'k = {k}':>10}" for k in shown) + f"{'vs layer':>10}")
     rng = np.random.default_rng(args.seed)
+    x = rng.normal(0.0, 0.3, size=(B, T, F))  # every layer reads the same batch and gets the same g
+    g = rng.normal(size=(B, H))
+    g /= np.linalg.norm(g)
     result = dict(steps_back=np.arange(T), h_norms={}, c_norms={}, singular_values={}, layer_difference={})
     for label, layer_class, scale, forget_bias in CASES:
         layer = build_layer(layer_class, H, F, rng, scale, forget_bias)
-        x = rng.normal(0.0, 0.3, size=(B, T, F))
-        g = rng.normal(size=(B, H))
-        g /= np.linalg.norm(g)
         dstates, dx = gradient_through_time(layer.cell, x, g)
         # Index T - k is h_{T-k}, k steps back; k = 0 ... T - 1 are the outputs h_T ... h_1.
         norms = [np.linalg.norm(d[:0:-1], axis=(1, 2)) for d in dstates]

@@ -785,17 +785,17 @@ MUTANTS = [
     # scripts/gradient_flow.py: the figure of the vanishing and exploding gradient. Its tests check the figure's
     # claims, and finite differences check that it plots dL/dh_t (and dL/dc_t) at the right t.
     *in_file(
-        "scripts/gradient_flow.py", ["tests/test_scripts.py::test_gradient_flow_quick_shows_what_its_docstring_claims",
-                                     "tests/test_scripts.py::test_gradient_flow_steps_back_to_the_derivatives_of_"
-                                     "the_states"],
-        Mutant("        for n, d in enumerate(dstates_t):\n            dstates[n][t + 1] = 0.0 if d is None else d\n"
+        "scripts/gradient_flow.py", [f"tests/test_scripts.py::test_gradient_flow_{name}" for name in
+                                     ("quick_shows_what_its_docstring_claims",
+                                      "steps_back_to_the_derivatives_of_the_states")],
+        Mutant("        for saved, d in zip(dstates, dstates_t):\n            saved[t + 1] = d\n"
                "        dx[:, t], dstates_t = cell.backward_step(dstates_t, caches[t])\n",
                "        dx[:, t], dstates_t = cell.backward_step(dstates_t, caches[t])\n"
-               "        for n, d in enumerate(dstates_t):\n            dstates[n][t + 1] = 0.0 if d is None else d\n",
+               "        for saved, d in zip(dstates, dstates_t):\n            saved[t + 1] = d\n",
                "gradient flow: dL/dh_t recorded after the step back, so row t holds dL/dh_{t-1} (off by one)"),
         Mutant("        dx[:, t], dstates_t = cell.backward_step(dstates_t, caches[t])\n",
                "        dx[:, t], dstates_t = cell.backward_step(dstates_t, caches[t])\n"
-               "        dstates_t = dstates_t[:1] + [None] * (len(dstates_t) - 1)\n",
+               "        dstates_t = dstates_t[:1] + [np.zeros(g.shape) for _ in dstates_t[1:]]\n",
                "gradient flow: only dL/dh is carried back, the LSTM's dL/dc is dropped between steps"),
         Mutant('layer.params["W_h"] *= scale',
                'layer.params["W_h"][...] = scale * rng.normal(size=(units, units))',
