@@ -831,6 +831,31 @@ MUTANTS = [
         Mutant("                self.history = None  # no epoch was completed", "                pass  # no epoch was completed",
                "refused call: a first fit that diverges in its first epoch leaves an empty history behind"),
     ),
+    # scripts/gradient_flow.py: the figure of the vanishing and exploding gradient. Its tests check the figure's
+    # claims, and finite differences check that it plots dL/dh_t (and dL/dc_t) at the right t.
+    *in_file(
+        "scripts/gradient_flow.py", [f"tests/test_scripts.py::test_gradient_flow_{name}" for name in
+                                     ("quick_shows_what_its_docstring_claims",
+                                      "steps_back_to_the_derivatives_of_the_states")],
+        Mutant("        for saved, d in zip(dstates, dstates_t):\n            saved[t + 1] = d\n"
+               "        dx[:, t], dstates_t = cell.backward_step(dstates_t, caches[t])\n",
+               "        dx[:, t], dstates_t = cell.backward_step(dstates_t, caches[t])\n"
+               "        for saved, d in zip(dstates, dstates_t):\n            saved[t + 1] = d\n",
+               "gradient flow: dL/dh_t recorded after the step back, so row t holds dL/dh_{t-1} (off by one)"),
+        Mutant("        dx[:, t], dstates_t = cell.backward_step(dstates_t, caches[t])\n",
+               "        dx[:, t], dstates_t = cell.backward_step(dstates_t, caches[t])\n"
+               "        dstates_t = dstates_t[:1] + [np.zeros(g.shape) for _ in dstates_t[1:]]\n",
+               "gradient flow: only dL/dh is carried back, the LSTM's dL/dc is dropped between steps"),
+        Mutant('layer.params["W_h"] *= scale',
+               'layer.params["W_h"][...] = scale * rng.normal(size=(units, units))',
+               "gradient flow: W_h a Gaussian matrix times s, as in the book: its largest singular value is not s"),
+        Mutant('layer.params["b"][units:2 * units] = forget_bias', 'layer.params["b"][:units] = forget_bias',
+               "gradient flow: the forget-gate bias written into the input gate's block (gate order i, f, g, o)"),
+        Mutant("    dout[:, -1] = g\n", "    dout[:, 0] = g\n",
+               "gradient flow: the layer's backward pass, compared with, is given g at the first step, not the last"),
+        Mutant("np.linalg.norm(d[:0:-1], axis=(1, 2))", "np.linalg.norm(d[1:], axis=(1, 2))",
+               "gradient flow: the norms in the order of t instead of steps back k = T - t"),
+    ),
 ]
 
 GENERATION = ["tests/test_generation.py"]

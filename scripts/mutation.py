@@ -10,7 +10,8 @@ If they still pass, the mistake "survived": no test would notice it, and a test 
     python scripts/mutation.py --json results.json  # the results, for a machine
 
 Each run is ``pytest -x -q`` with CI=true (the derandomized Hypothesis profile, so a result can be reproduced) in a
-temporary directory holding copies of numpy_rnn/, tests/ and the pytest configuration. Outcomes:
+temporary directory holding copies of numpy_rnn/, tests/, scripts/ (tests/test_scripts.py runs them) and the
+pytest configuration. Outcomes:
 
     killed     a test failed (pytest exit 1) or the mutated code broke collection (exit 2)
     timeout    the tests ran longer than --timeout: also killed (an infinite loop is caught), counted apart
@@ -35,7 +36,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COPIED = ("numpy_rnn", "tests", "setup.cfg", "pyproject.toml")  # setup.cfg holds pytest's configuration
+COPIED = ("numpy_rnn", "tests", "scripts", "setup.cfg", "pyproject.toml")  # setup.cfg: pytest's configuration
 
 
 def load_mutants():

@@ -132,3 +132,70 @@ def test_every_mutant_still_applies(capsys):
     changes, that text may disappear or appear twice and the mutant would test nothing; this notices it at once
     (the --list check reads the files and runs no tests)."""
     assert load_script("mutation").main(["--list"]) == 0, capsys.readouterr().out
+
+
+def test_gradient_flow_quick_shows_what_its_docstring_claims(tmp_path, capsys):
+    """The figure's claims, on the --quick settings: the gradients are the layer's own (to 1e-10, the input gradient
+    step by step and the initial states'), W_h's singular values are the s of each label, the s = 0.5 norm stays
+    under 0.5^k and falls by orders of magnitude, the s = 2 norm rises, and the library's LSTM (b_f = 1) keeps far
+    more of the gradient 34 steps back than b_f = 0 and than the shrinking SimpleRNN."""
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "flow.png"
+    result = load_script("gradient_flow").main(["--quick", "--plot", str(plot)])
+    assert plot.stat().st_size > 1000
+    out = capsys.readouterr().out
+    assert "k = 34" in out and "LSTM, b_f = 1 (as initialized)" in out
+    k, h = result["steps_back"], result["h_norms"]
+    assert list(k) == list(range(35))
+    for label, norms in h.items():
+        assert result["layer_difference"][label] <= 1e-10, label
+        assert norms[0] == pytest.approx(1.0, rel=1e-12), label  # dL/dh_T is g, of norm 1
+    singular_values = result["singular_values"]
+    for label, s in (("SimpleRNN, s = 0.5", 0.5), ("SimpleRNN, s = 1 (as initialized)", 1.0),
+                     ("SimpleRNN, s = 2", 2.0)):
+        np.testing.assert_allclose(singular_values[label], s, rtol=1e-12)
+    shrinking, growing = h["SimpleRNN, s = 0.5"], h["SimpleRNN, s = 2"]
+    assert np.all(shrinking <= 0.5 ** k * (1 + 1e-12))
+    assert shrinking[-1] < 1e-8  # eight orders of magnitude in 34 steps
+    assert growing[-1] > 10 and growing[-1] > growing[0]
+    lstm_0, lstm_1 = h["LSTM, b_f = 0"][-1], h["LSTM, b_f = 1 (as initialized)"][-1]
+    assert lstm_1 > 100 * lstm_0 and lstm_1 > 1e4 * shrinking[-1]
+    assert result["c_norms"]["LSTM, b_f = 1 (as initialized)"][0] == 0  # the loss reads c_T only through h_T
+
+
+@pytest.mark.parametrize("layer_name", ["SimpleRNN", "LSTM"])
+def test_gradient_flow_steps_back_to_the_derivatives_of_the_states(layer_name):
+    """What the figure plots is dL/d(state)_t at the right t: finite differences of L = sum(g * h_T) with respect to
+    h_t (and c_t), the steps after t run forward from the perturbed state, at every t from T down to the initial
+    state. Random non-zero biases, a random g, float64."""
+    from helpers import randomize
+
+    import numpy_rnn
+    from numpy_rnn import numerical_gradient, relative_error
+
+    flow = load_script("gradient_flow")
+    rng = np.random.default_rng(5)
+    B, T, F, H = 2, 6, 3, 3
+    layer = flow.build_layer(getattr(numpy_rnn, layer_name), H, F, rng)
+    randomize(layer, rng)
+    cell = layer.cell
+    x, g = rng.normal(size=(B, T, F)), rng.normal(size=(B, H))
+    dstates, _ = flow.gradient_through_time(cell, x, g)
+
+    states, history = [np.zeros((B, H)) for _ in cell.state_names], []
+    for t in range(T):
+        history.append([s.copy() for s in states])  # the states before step t + 1 (after step t): state_t
+        states, _ = cell.forward_step(x[:, t], states)
+    history.append(states)
+    for t in range(T + 1):
+        start = [s.copy() for s in history[t]]
+
+        def loss(t=t, start=start):
+            run = start
+            for step in range(t, T):
+                run, _ = cell.forward_step(x[:, step], run)
+            return np.sum(g * run[0])
+
+        for n in range(len(start)):
+            numeric = numerical_gradient(loss, start[n])
+            assert relative_error(dstates[n][t], numeric) < 1e-8, (t, cell.state_names[n])
