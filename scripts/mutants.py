@@ -246,7 +246,7 @@ MUTANTS = [
         "numpy_rnn/layers/dense.py", LAYERS,
         Mutant("dz = self._act_backward(y, dout) if through_activation else dout", "dz = dout",
                "Dense backward skips the activation's derivative"),
-        Mutant('"b": bias_gradient(dz)', '"b": bias_gradient(dout)',
+        Mutant("db = bias_gradient(dz)", "db = bias_gradient(dout)",
                "Dense bias gradient from dL/dy instead of dL/dz"),
         Mutant("dz = self._act_backward(y, dout) if through_activation else dout",
                "dz = self._act_backward(y, dout)",
