@@ -16,6 +16,8 @@ backward path, one mask per sequence, and the model's generator after a load.
 
 The last section is issue 13's guards: a training step is all or nothing (weights, optimizer slots and step count,
 generator), divergence is TrainingDivergedError, a second Ctrl-C stops at once, and a refused call changes nothing.
+
+Then weight tying (issue 14): the table's gradient is the sum of its two uses, whatever order they run in.
 """
 from dataclasses import dataclass, replace
 from typing import Optional, Tuple
@@ -60,6 +62,7 @@ ERRORS = ["tests/test_errors.py"]  # issue 13: each refused argument named, noth
 DROPOUT = ["tests/test_dropout.py"]  # the masks held fixed in gradient checks; what the masks are; save, load, resume
 HOSTILE_FILES = ["tests/test_hostile_files.py"]  # crafted model files refused fast and small; modes, links, checkpoints
 REJECTED = ["tests/test_rejected_calls.py"]  # all-or-nothing steps, divergence, Ctrl-C, calls refused before changes
+TYING = ["tests/test_tying.py"]  # Dense(tied_to=embedding): both uses of the table summed, saved once, resolved by name
 
 MUTANTS = [
     *in_file(
@@ -788,6 +791,31 @@ MUTANTS = [
                "refused call: validation data of another width is found after an epoch, the model built for x"),
         Mutant("                self.history = None  # no epoch was completed", "                pass  # no epoch was completed",
                "refused call: a first fit that diverges in its first epoch leaves an empty history behind"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/dense.py", TYING,
+        Mutant("            self.tied_to.add_gradient(self, dW.T)  # W = E^T, so dE = dW^T = dz^T x\n", "",
+               "tied Dense: the kernel's gradient is never handed to the Embedding (E learns through the lookup only)"),
+        Mutant("self.tied_to.add_gradient(self, dW.T)", "self.tied_to.add_gradient(self, 2 * dW.T)",
+               "tied Dense: the table's part counted twice, as if E were both its own kernel and the Embedding's"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/embedding.py", TYING,
+        Mutant('self.add_gradient(self, project_backward(ids, dout, self.params["W"])[0])',
+               'self.grad_parts[self] = project_backward(ids, dout, self.params["W"])[0]',
+               "tied table: the lookup records its part but grads[\"W\"] keeps the sum made when the Dense (run "
+               "first) handed its own: the lookup's gradient is dropped"),
+        Mutant('self.grads = {"W": reduce(np.add, self.grad_parts.values())}', 'self.grads = {"W": part}',
+               "tied table: grads[\"W\"] is the latest use's part, not the sum (the lookup's, run last, overwrites "
+               "the Dense's)"),
+        Mutant("        self.grad_parts = {}  # a new pass: the parts of dW from the last one are spent\n", "",
+               "tied table: a new forward pass keeps the parts of the last one, so a stale part joins the sum"),
+    ),
+    *in_file(
+        "numpy_rnn/model.py", TYING,
+        Mutant("        layer.resolve_ties(self.layers)  # a tied Dense finds its Embedding", "        pass  #",
+               "a model does not resolve ties: a Dense tied to an Embedding outside it joins, and a loaded tie by "
+               "name is never connected"),
     ),
 ]
 
