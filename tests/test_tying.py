@@ -11,8 +11,17 @@ import pytest
 from helpers import randomize
 from test_model import check_model_gradients, randomize_model
 
-from numpy_rnn import LSTM, SGD, Dense, Embedding, Sequential, TimeDistributed, gradcheck, numerical_gradient, \
-    relative_error
+from numpy_rnn import (
+    LSTM,
+    SGD,
+    Dense,
+    Embedding,
+    Sequential,
+    TimeDistributed,
+    gradcheck,
+    numerical_gradient,
+    relative_error,
+)
 
 V, D = 7, 3  # vocabulary and vector size
 

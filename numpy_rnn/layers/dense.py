@@ -14,7 +14,8 @@ Backward, given dy:
 Keras weights: [kernel (F, U), bias (U,)]. PyTorch's nn.Linear: weight = W^T (U, F), bias = b.
 
 Tied to an Embedding (``tied_to=embedding``; Press & Wolf 2017, Inan et al. 2017): a language model's output layer maps
-the last hidden vector back to the vocabulary with the embedding's own table E (V, D) as its kernel, W = E^T:
+the last hidden vector back to the vocabulary with the embedding's own table E (V, D) (its W) as its kernel,
+W = E^T:
 
     z = x E^T + b        x (..., D)   E (V, D)   b (V,)   z (..., V)        (so U = V and F = D)
 

@@ -12,12 +12,12 @@ then holds input_dim - 1 real words, ids 1 ... input_dim - 1, as in Keras. Keras
 The table starts uniform in [-0.05, 0.05], Keras's default.
 
 Tied weights (Press & Wolf 2017; Inan et al. 2017): a language model's output layer ``Dense(V, tied_to=embedding)``
-uses this table, transposed, as its kernel (dense.py): ``z = h W^T + b`` for its input h (..., D). W is then one
+uses this table, transposed, as its kernel (dense.py): ``z = x W^T + b`` for its input x (..., D). W is then one
 parameter with two uses, kept here only (the optimizer updates it once, a model file holds it once), and its
 gradient is the sum of the gradients through both uses:
 
     dW = dW_lookup + dW_dense      dW_lookup (V, D): the scatter-add above
-                                   dW_dense  (V, D): dz^T h summed over the Dense's leading axes (dense.py)
+                                   dW_dense  (V, D): dz^T x summed over the Dense's leading axes (dense.py)
 
 The sum has one home, ``add_gradient(user, part)``: each use hands it its part (this layer's backward its lookup's,
 the tied Dense's backward its own), it keeps the latest part of each user in ``grad_parts`` and sets ``grads["W"]``
