@@ -17,7 +17,9 @@ from numpy_rnn import (
     Dense,
     Embedding,
     Sequential,
+    Stepper,
     TimeDistributed,
+    generate,
     gradcheck,
     numerical_gradient,
     relative_error,
@@ -274,3 +276,14 @@ def test_a_tie_to_an_unbuilt_or_other_dtype_embedding_is_refused_at_build():
     with pytest.raises(ValueError, match="tied_to: .*same dtype"):
         wide.build(D)
     assert not dense.built and not wide.built and dense.input_dim is None
+
+
+def test_a_tied_model_generates_step_by_step_as_it_predicts_whole_sequences():
+    rng = np.random.default_rng(11)
+    model = language_model(rng)
+    x = rng.integers(0, V, size=(2, 5))
+    whole = model.predict(x)
+    stepper = Stepper(model, batch_size=2)
+    stepped = np.stack([stepper.step(x[:, t]) for t in range(x.shape[1])], axis=1)
+    np.testing.assert_allclose(stepped, whole, rtol=1e-12, atol=1e-15)
+    assert len(generate(model, [1, 2], 6, random_state=0)) == 6
