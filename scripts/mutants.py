@@ -14,10 +14,11 @@ factors).
 Dropout has the next section: the mask's formula, where the masks act in training and not in prediction, each mask's
 backward path, one mask per sequence, and the model's generator after a load.
 
-The last section is issue 13's guards: a training step is all or nothing (weights, optimizer slots and step count,
+Then issue 13's guards: a training step is all or nothing (weights, optimizer slots and step count,
 generator), divergence is TrainingDivergedError, a second Ctrl-C stops at once, and a refused call changes nothing.
 
-Then weight tying (issue 14): the table's gradient is the sum of its two uses, whatever order they run in.
+Then issue 14's weight tying (the table's gradient is the sum of its two uses, whatever order they run in) and text
+generation.
 """
 from dataclasses import dataclass, replace
 from typing import Optional, Tuple
