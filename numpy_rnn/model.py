@@ -70,7 +70,7 @@ class Sequential:
 
     Raises TypeError for something that is not a layer and ValueError for a stack that cannot work (a recurrent
     layer after one that outputs vectors, an Embedding that is not first, a layer with ``return_state``, a layer
-    already built in another dtype than the model's).
+    already built in another dtype than the model's, a Dense tied to an Embedding that is not before it).
     """
 
     def __init__(self, layers=None, random_state=None, name="sequential", dtype=None):
@@ -101,10 +101,11 @@ class Sequential:
         if layer.needs_sequences and self._output_kind() == "vector":
             raise ValueError(f"{layer.name} needs sequences (batch, steps, features), but {self.layers[-1].name} "
                              "outputs one vector per sample; give the layer before it return_sequences=True")
-        if self.dtype is not None and layer.dtype != self.dtype:
-            if layer.built:
-                raise ValueError(f"{layer.name} was built in {layer.dtype.name}, but the model computes in "
-                                 f"{self.dtype.name}; pass an unbuilt layer or build it with dtype={self.dtype.name!r}")
+        if self.dtype is not None and layer.dtype != self.dtype and layer.built:
+            raise ValueError(f"{layer.name} was built in {layer.dtype.name}, but the model computes in "
+                             f"{self.dtype.name}; pass an unbuilt layer or build it with dtype={self.dtype.name!r}")
+        layer.resolve_ties(self.layers)  # a tied Dense finds its Embedding, or refuses to join (the last check)
+        if self.dtype is not None:
             layer.dtype = self.dtype
         names = {existing.name for existing in self.layers}
         if layer.name in names:

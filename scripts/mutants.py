@@ -14,8 +14,11 @@ factors).
 Dropout has the next section: the mask's formula, where the masks act in training and not in prediction, each mask's
 backward path, one mask per sequence, and the model's generator after a load.
 
-The last section is issue 13's guards: a training step is all or nothing (weights, optimizer slots and step count,
+Then issue 13's guards: a training step is all or nothing (weights, optimizer slots and step count,
 generator), divergence is TrainingDivergedError, a second Ctrl-C stops at once, and a refused call changes nothing.
+
+Then issue 14's weight tying (the table's gradient is the sum of its two uses, whatever order they run in) and text
+generation.
 """
 from dataclasses import dataclass, replace
 from typing import Optional, Tuple
@@ -61,6 +64,7 @@ DROPOUT = ["tests/test_dropout.py"]  # the masks held fixed in gradient checks; 
 HOSTILE_FILES = ["tests/test_hostile_files.py"]  # crafted model files refused fast and small; modes, links, checkpoints
 REJECTED = ["tests/test_rejected_calls.py"]  # all-or-nothing steps, divergence, Ctrl-C, calls refused before changes
 LANGUAGE_DATA = ["tests/test_language_data.py"]  # vocabularies, their files, load_ptb, make_corpus, lm_windows
+TYING = ["tests/test_tying.py"]  # Dense(tied_to=embedding): both uses of the table summed, saved once, resolved by name
 
 MUTANTS = [
     *in_file(
@@ -247,7 +251,7 @@ MUTANTS = [
         "numpy_rnn/layers/dense.py", LAYERS,
         Mutant("dz = self._act_backward(y, dout) if through_activation else dout", "dz = dout",
                "Dense backward skips the activation's derivative"),
-        Mutant('"b": bias_gradient(dz)', '"b": bias_gradient(dout)',
+        Mutant("db = bias_gradient(dz)", "db = bias_gradient(dout)",
                "Dense bias gradient from dL/dy instead of dL/dz"),
         Mutant("dz = self._act_backward(y, dout) if through_activation else dout",
                "dz = self._act_backward(y, dout)",
@@ -855,6 +859,31 @@ MUTANTS = [
                "gradient flow: the layer's backward pass, compared with, is given g at the first step, not the last"),
         Mutant("np.linalg.norm(d[:0:-1], axis=(1, 2))", "np.linalg.norm(d[1:], axis=(1, 2))",
                "gradient flow: the norms in the order of t instead of steps back k = T - t"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/dense.py", TYING,
+        Mutant("            self.tied_to.add_gradient(self, dW.T)  # W = E^T, so dE = dW^T = dz^T x\n", "",
+               "tied Dense: the kernel's gradient is never handed to the Embedding (E learns through the lookup only)"),
+        Mutant("self.tied_to.add_gradient(self, dW.T)", "self.tied_to.add_gradient(self, 2 * dW.T)",
+               "tied Dense: the table's part counted twice, as if E were both its own kernel and the Embedding's"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/embedding.py", TYING,
+        Mutant('self.add_gradient(self, project_backward(ids, dout, self.params["W"])[0])',
+               'self.grad_parts[self] = project_backward(ids, dout, self.params["W"])[0]',
+               "tied table: the lookup records its part but grads[\"W\"] keeps the sum made when the Dense (run "
+               "first) handed its own: the lookup's gradient is dropped"),
+        Mutant('self.grads = {"W": reduce(np.add, self.grad_parts.values())}', 'self.grads = {"W": part}',
+               "tied table: grads[\"W\"] is the latest use's part, not the sum (the lookup's, run last, overwrites "
+               "the Dense's)"),
+        Mutant("        self.grad_parts = {}  # a new pass: the parts of dW from the last one are spent\n", "",
+               "tied table: a new forward pass keeps the parts of the last one, so a stale part joins the sum"),
+    ),
+    *in_file(
+        "numpy_rnn/model.py", TYING,
+        Mutant("        layer.resolve_ties(self.layers)  # a tied Dense finds its Embedding", "        pass  #",
+               "a model does not resolve ties: a Dense tied to an Embedding outside it joins, and a loaded tie by "
+               "name is never connected"),
     ),
 ]
 

@@ -279,15 +279,18 @@ def test_sequential_fit_weights_and_validation_split(sample_weight, class_weight
 
 @FUZZ
 @given(layers=st.lists(st.sampled_from(["simple", "lstm", "gru", "ln", "dense", "embedding", "seq", "dropout",
-                                       "flatten", "activation", "td"]), max_size=4),
+                                       "flatten", "activation", "td", "tied"]), max_size=4),
        loss=st.one_of(st.sampled_from(["mse", "binary_crossentropy", "sparse_categorical_crossentropy"]), junk(0)),
        optimizer=st.one_of(st.sampled_from(["adam", "sgd", "rmsprop", "adagrad"]), junk(0)))
 def test_sequential_construction_and_compile(layers, loss, optimizer):
+    model = Sequential()
     make = {"simple": lambda: SimpleRNN(2), "lstm": lambda: LSTM(2), "gru": lambda: GRU(2),
             "ln": lambda: LayerNormSimpleRNN(2), "dense": lambda: Dense(2), "embedding": lambda: Embedding(5, 2),
             "seq": lambda: SimpleRNN(2, return_sequences=True), "dropout": lambda: Dropout(0.5),
-            "flatten": Flatten, "activation": lambda: Activation("tanh"), "td": lambda: TimeDistributed(Dense(2))}
-    model = Sequential()
+            "flatten": Flatten, "activation": lambda: Activation("tanh"), "td": lambda: TimeDistributed(Dense(2)),
+            # tied to the model's first layer when it is an Embedding, else to one outside the model
+            "tied": lambda: Dense(5, tied_to=next((layer for layer in model.layers[:1] if isinstance(layer, Embedding)),
+                                                  Embedding(5, 2)))}
     for name in layers:
         if not call(model.add, ["layer", "Embedding", "return_sequences"], make[name]()):
             break
@@ -339,6 +342,14 @@ def test_optimizer_constructors(cls, values):
 
 
 # -- layers ---------------------------------------------------------------------------------------------------------
+def tied_dense():
+    """A Dense tied to a built Embedding of 3 words and vectors of 4 features, the width the layers below are built
+    for."""
+    embedding = Embedding(3, 4)
+    embedding.build(3, np.random.default_rng(1))
+    return Dense(3, activation="softmax", tied_to=embedding)
+
+
 LAYERS = [lambda: SimpleRNN(3, input_dim=4), lambda: LSTM(3, input_dim=4), lambda: GRU(3, input_dim=4),
           lambda: LayerNormSimpleRNN(3, input_dim=4), lambda: Dense(3, input_dim=4), lambda: Embedding(4, 3),
           lambda: SimpleRNN(3, activation="relu", dropout=0.5, recurrent_dropout=0.5, input_dim=4),
@@ -350,7 +361,7 @@ LAYERS = [lambda: SimpleRNN(3, input_dim=4), lambda: LSTM(3, input_dim=4), lambd
           go_backwards=True), lambda: Bidirectional(LSTM(3, return_sequences=True), input_dim=4),
           lambda: Bidirectional(SimpleRNN(3), merge_mode="mul", input_dim=4),
           lambda: Flatten(input_dim=4), lambda: Activation("softmax", input_dim=4),
-          lambda: TimeDistributed(Dense(3, input_dim=4))]
+          lambda: TimeDistributed(Dense(3, input_dim=4)), tied_dense]
 
 
 @FUZZ
@@ -366,7 +377,7 @@ def test_layer_forward_and_backward(which, x, dout, training):
 
 
 TORCH_LAYERS = [lambda: Dense(3), lambda: Embedding(4, 3), lambda: SimpleRNN(3), lambda: LSTM(3), lambda: GRU(3),
-                lambda: Bidirectional(GRU(3)), lambda: Bidirectional(LSTM(3))]
+                lambda: Bidirectional(GRU(3)), lambda: Bidirectional(LSTM(3)), tied_dense]
 
 
 @FUZZ

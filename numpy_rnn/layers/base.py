@@ -94,6 +94,11 @@ class Layer:
         layer keeps the steps as they are, so the mask passes on unchanged."""
         return mask
 
+    def resolve_ties(self, layers):
+        """Called by a model as the layer joins it, with the layers before it. A layer that uses another's weights (a
+        Dense tied to an Embedding) finds that layer among them, and raises ValueError, changing nothing, when it is
+        not there. Most layers use only their own: nothing to do."""
+
     def reset_states(self):
         """Forget what the layer carries from one call to the next. Most layers carry nothing: nothing to do."""
 

@@ -10,7 +10,24 @@ Ids have no gradient. With ``mask_zero=True``, id 0 is padding: the layer hands 
 (B, T), which recurrent layers use to skip the padded steps (recurrent.py) and losses to ignore them; the vocabulary
 then holds input_dim - 1 real words, ids 1 ... input_dim - 1, as in Keras. Keras weights: [embeddings (V, D)]; PyTorch's nn.Embedding: weight (V, D), the same array.
 The table starts uniform in [-0.05, 0.05], Keras's default.
+
+Tied weights (Press & Wolf 2017; Inan et al. 2017): a language model's output layer ``Dense(V, tied_to=embedding)``
+uses this table, transposed, as its kernel (dense.py): ``z = x W^T + b`` for its input x (..., D). W is then one
+parameter with two uses, kept here only (the optimizer updates it once, a model file holds it once), and its
+gradient is the sum of the gradients through both uses:
+
+    dW = dW_lookup + dW_dense      dW_lookup (V, D): the scatter-add above
+                                   dW_dense  (V, D): dz^T x summed over the Dense's leading axes (dense.py)
+
+The sum has one home, ``add_gradient(user, part)``: each use hands it its part (this layer's backward its lookup's,
+the tied Dense's backward its own), it keeps the latest part of each user in ``grad_parts`` and sets ``grads["W"]``
+to the sum of those parts. So the result does not depend on which backward runs first (a Sequential runs the
+Dense's, the last layer's, before this one's), and a tied Dense can be checked on its own: its part is
+``grad_parts[dense]``. This layer's forward pass starts a new pass and drops the parts of the last one, so no part
+outlives the forward pass it belongs to.
 """
+from functools import reduce
+
 import numpy as np
 
 from ..checks import check_gradient, check_positive_int, check_state_dict
@@ -35,6 +52,7 @@ class Embedding(Layer):
         if not isinstance(mask_zero, (bool, np.bool_)):
             raise TypeError(f"mask_zero must be True or False, got {mask_zero!r}")
         self.mask_zero = bool(mask_zero)
+        self.grad_parts = {}  # each use of the table (this layer, a tied Dense) -> its part of dW in this pass
 
     def _init_params(self, input_dim, rng):
         return {"W": rng.uniform(-0.05, 0.05, size=(input_dim, self.output_dim))}
@@ -69,6 +87,7 @@ class Embedding(Layer):
         if not self.built:
             self.build(self.input_dim)
         self.cache = ids
+        self.grad_parts = {}  # a new pass: the parts of dW from the last one are spent
         if ids.ndim < 2:
             return project(ids, self.params["W"])
         # Looked up time-major and returned as a (B, T, D) view: the recurrent layer that usually follows reads its
@@ -80,8 +99,16 @@ class Embedding(Layer):
         dout = check_gradient(dout, ids.shape + (self.output_dim,), self.dtype)
         if ids.ndim >= 2:  # the same pairs (id, gradient row) in time-major order: no copy of a time-major dout
             ids, dout = ids.swapaxes(0, 1), dout.swapaxes(0, 1)
-        self.grads = {"W": project_backward(ids, dout, self.params["W"])[0]}
+        self.add_gradient(self, project_backward(ids, dout, self.params["W"])[0])
         return None
+
+    def add_gradient(self, user, part):
+        """Record ``part`` (V, D), the gradient of the table through ``user``'s use of it (this layer's lookup, or a
+        tied Dense's kernel), replacing ``user``'s part from before, and set ``grads["W"]`` to the sum of every
+        use's part in this pass (see "Tied weights" in the module docstring)."""
+        self.grad_parts[user] = part
+        # reduce, not sum(): with one part (no tie) grads["W"] is that part itself, with no copy of the table made
+        self.grads = {"W": reduce(np.add, self.grad_parts.values())}
 
     def to_torch(self, arrays=None):
         """Parameters (or another dict with their keys) under nn.Embedding's name."""

@@ -69,6 +69,9 @@ class TimeDistributed(Layer):
         self.input_dim = self.layer.input_dim
         self._share_inner_arrays()
 
+    def resolve_ties(self, layers):
+        self.layer.resolve_ties(layers)  # a tied Dense inside: its Embedding is one of the model's layers
+
     def output_kind(self, input_kind):
         return "sequence"
 
