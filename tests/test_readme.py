@@ -68,3 +68,14 @@ def test_the_readme_custom_loss_example_runs(capsys):
 def test_the_readme_threads_example_runs(capsys):
     out = run_example("threads.limit(2)", capsys)
     assert float(out) > 0
+
+
+def test_the_readme_language_model_example_prints_what_the_readme_says(capsys):
+    out = run_example("tied_to=embedding", capsys)
+    text = open(README, encoding="utf-8").read()
+    printed = re.search(r"```\n(validation perplexity .*?)```", text, flags=re.S).group(1)
+    got, claimed = out.splitlines(), printed.splitlines()
+    # another BLAS may round differently: the perplexity to 0.05, the best possible exactly, the sample's first line
+    assert abs(float(got[0].split()[2]) - float(claimed[0].split()[2])) < 0.05
+    assert got[0].split("(")[1] == claimed[0].split("(")[1]
+    assert len(got) == len(claimed) and got[1].startswith("the ")
