@@ -924,3 +924,13 @@ MUTANTS += [
                "ResetStates: the streams carry on from the last epoch's states"),
     ),
 ]
+
+MUTANTS += [
+    *in_file(
+        "numpy_rnn/layers/projection.py", LAYERS + ["tests/test_model.py"],
+        Mutant("                y = y.swapaxes(0, 1) if swapped else y\n", "",
+               "one matrix product over all rows: a time-major input's result is not put back in (B, T) order"),
+        Mutant("reshape(-1, G)\n                y = np.matmul(", "reshape(-1, G).copy()\n                y = np.matmul(",
+               "one matrix product over all rows: the result goes to a copy of out, and out is returned unwritten"),
+    ),
+]

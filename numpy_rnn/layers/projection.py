@@ -34,10 +34,31 @@ def project(x, W, b=None, out=None):
             return np.take(W + b, x, axis=0, out=out, mode="clip")
         y = np.take(W, x, axis=0, out=out, mode="clip")
     else:
-        y = np.matmul(x, W, out=out)
+        y = matmul_rows(x, W, out=out)
     if b is not None:
         y += b
     return y
+
+
+def matmul_rows(x, W, out=None):
+    """``x @ W`` for ``x`` (..., F) and ``W`` (F, G), as *one* 2-D matrix product over all the rows of ``x``.
+
+    NumPy's matmul of a 3-D ``x`` runs one product per leading index (a recurrent layer's T steps, a language model's B
+    sequences), each too small to keep the processor busy: on the output layer of a word model, (20, 35, 100) times
+    (100, 10000), that is twice the time of the single (700, 100) x (100, 10000) product. The rows can be taken in
+    memory order without a copy when ``x`` is C-contiguous, or when it is the (B, T, F) view of a time-major (T, B, F)
+    array, as the recurrent layers return their sequences; the result then has the same layout.
+    """
+    if x.ndim > 2:
+        for swapped in (False, True):
+            rows = x.swapaxes(0, 1) if swapped else x
+            if rows.flags.c_contiguous and (out is None or (out.swapaxes(0, 1) if swapped else out).flags.c_contiguous):
+                G = W.shape[1]
+                target = None if out is None else (out.swapaxes(0, 1) if swapped else out).reshape(-1, G)
+                y = np.matmul(rows.reshape(-1, rows.shape[-1]), W, out=target).reshape(rows.shape[:-1] + (G,))
+                y = y.swapaxes(0, 1) if swapped else y
+                return y if out is None else out
+    return np.matmul(x, W, out=out)
 
 
 def project_backward(x, dY, W, input_grad=True, work=None):
@@ -56,7 +77,7 @@ def project_backward(x, dY, W, input_grad=True, work=None):
     F = W.shape[0]
     # Every leading axis (batch, time) is summed over in one matrix product.
     dW = x.reshape(-1, F).T @ dY.reshape(-1, G)
-    return dW.astype(W.dtype, copy=False), (dY @ W.T if input_grad else None)
+    return dW.astype(W.dtype, copy=False), (matmul_rows(dY, W.T) if input_grad else None)
 
 
 def bias_gradient(dY):
