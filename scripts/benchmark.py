@@ -1,7 +1,7 @@
 """numpy_rnn against PyTorch and Keras on the small recurrent models it targets, side by side, on this CPU.
 
-Workloads (one training epoch unless said otherwise; random data of the right shapes, since the time of an epoch
-depends on the shapes, not on the values):
+Workloads (one training epoch unless said otherwise: the table's "time s" is what was timed; random data of the right
+shapes, since the time of an epoch depends on the shapes, not on the values):
 
   W1  the textbook's IMDB classifier: 20,000 sequences x 100 steps over a 100-word vocabulary, SimpleRNN(32) +
       Dense(1, sigmoid), binary cross-entropy, SGD 0.01, batch 32, full BPTT. numpy_rnn reads token ids (and, for
@@ -13,6 +13,39 @@ depends on the shapes, not on the values):
   W3  W1 wider: 128 units, batch 64.
   W4  Embedding(1000, 32) + LSTM(8) + Dense(1, sigmoid) on 1,000-word ids (W1's shapes), Adam.
   W5  inference only: W1's model predicting 20,000 sequences in batches of 1,000.
+  W6  "Deep Learning from Scratch 2" ch. 6's Rnnlm on PTB-sized token ids: Embedding(10000, 100) ->
+      LSTM(100, return_sequences, stateful) -> Dense(10000, softmax), softmax cross-entropy at every step, SGD 20 with
+      global gradient clipping 0.25, batch 20, windows of 35 steps. 100 windows (70,000 tokens) are timed, and the
+      table's note extrapolates them to an epoch of PTB's 929,589 training tokens (1,327 windows).
+  W7  a character model: Embedding(65, 32) -> LSTM(256, sequences, stateful) -> LSTM(256, sequences, stateful) ->
+      Dense(65, softmax), softmax cross-entropy at every step, Adam 2e-3 with global gradient clipping 5, batch 32,
+      windows of 100 steps. 30 windows are timed, extrapolated to tinyshakespeare's 90% split (1,003,854 characters,
+      313 windows).
+
+The two language models (W6, W7) read token ids all the way, for everyone: no one-hot array of the vocabulary is
+built. Their data is random ids laid out as language-model batching lays out a corpus: B streams side by side, row
+k*B + i of x being window k of stream i, and y the same ids one step ahead within each stream. Every implementation
+carries the LSTM states from window to window and cuts the gradient at each window's start (truncated BPTT):
+numpy_rnn and Keras with stateful layers fitted with shuffle=False (Keras 3 with a fixed ``batch_shape``), PyTorch with
+the hidden state passed on ``.detach()``-ed. Shapes, loss, optimizer and clipping are the same for all three. Given
+the same weights (checked in float64 at small shapes), Keras's losses agree with numpy_rnn's window after window to
+1e-15 for W6 when no id repeats within a window, and to 1e-8 for W7; PyTorch's, with its second LSTM bias frozen
+(below), to 1e-5. What differs:
+  - the initializers: numpy_rnn and Keras draw the embeddings uniform in +-0.05, the kernels Glorot-uniform, the
+    recurrent kernels orthogonal, and start the forget-gate bias at 1; PyTorch draws the embeddings normal, every
+    other weight uniform in +-1/sqrt(units), and its forget-gate bias starts near 0;
+  - PyTorch's LSTM has two bias vectors (b_ih + b_hh is Keras's one bias): both get the bias's gradient, so SGD moves
+    their sum twice as far, and the clipping norm counts that gradient twice; ``clip_grad_norm_`` divides by the
+    norm + 1e-6; its Adam adds epsilon after the bias correction of v (given Keras's value here, 1e-7);
+  - Keras (TensorFlow) hands the embedding's gradient over as rows per occurrence: its global norm counts an id seen
+    twice in a window as two rows instead of one row of their sum, so it clips by a slightly different factor;
+  - numpy_rnn fuses softmax and cross-entropy from the logits, as do PyTorch's CrossEntropyLoss and Keras's
+    TensorFlow backend (which reads the softmax's logits).
+numpy_rnn's optimizers clip only the global norm (``global_clipnorm``), so W7's clipping at 5 is of the global
+norm for everyone (PyTorch's ``clip_grad_norm_``, Keras's ``global_clipnorm``). W7's two LSTM layers are PyTorch's
+``nn.LSTM(num_layers=2)``, the same computation as two stacked layers. The language models have no float64 row (it
+would only double their long runs), and their two warm-up windows are followed by a reset of the states, so that the
+timed windows start the streams afresh.
 
 Every measurement runs in a process of its own, with the thread count of NumPy's BLAS, PyTorch and TensorFlow pinned to
 the same number (``--threads``, default 1); implementations alternate within each repetition, and the table shows the
@@ -64,17 +97,34 @@ WORKLOADS = {
     "W3": ("W1 with 128 units, batch 64", ["numpy_rnn", "numpy_rnn float64", "torch", "keras"]),
     "W4": ("Embedding(1000, 32) + LSTM(8), Adam", ["numpy_rnn", "numpy_rnn float64", "torch", "keras"]),
     "W5": ("W1 inference, batches of 1,000", ["numpy_rnn", "numpy_rnn float64", "torch", "keras"]),
+    "W6": ("PTB word model, Rnnlm: LSTM(100), 10,000 words", ["numpy_rnn", "torch", "keras"]),
+    "W7": ("character model: LSTM(256) x 2, 65 characters", ["numpy_rnn", "torch", "keras"]),
 }
+# the language models: the training corpus an epoch goes through, for the extrapolated s/epoch
+LM_CORPUS = {"W6": ("PTB's", 929589, "words"), "W7": ("tinyshakespeare's", 1003854, "characters")}
 
 
 def shapes(workload, quick):
     full = {"W1": dict(n=20000, T=100, V=100, H=32, B=32), "W1-book": dict(n=20000, T=100, V=100, H=32, B=32),
             "W2": dict(n=7000, T=50, H=20, B=32), "W3": dict(n=20000, T=100, V=100, H=128, B=64),
-            "W4": dict(n=20000, T=100, V=1000, E=32, H=8, B=32), "W5": dict(n=20000, T=100, V=100, H=32, B=1000)}
+            "W4": dict(n=20000, T=100, V=1000, E=32, H=8, B=32), "W5": dict(n=20000, T=100, V=100, H=32, B=1000),
+            "W6": dict(windows=100, T=35, V=10000, E=100, H=100, B=20),
+            "W7": dict(windows=30, T=100, V=65, E=32, H=256, B=32)}
     s = dict(full[workload])
+    if workload in LM_CORPUS:
+        if quick:
+            s.update(windows=3, T=6, V=min(s["V"], 50), E=8, H=8, B=4)
+        s["n"] = s["windows"] * s["B"]  # rows of x: one per stream per window
+        return s
     if quick:
         s.update(n=min(s["n"], 2 * s["B"]), T=min(s["T"], 12))
     return s
+
+
+def epoch_windows(workload, s):
+    """The windows of a full epoch over the workload's corpus, cut as language-model batching cuts it: B streams of
+    (tokens - 1) // B ids (the last id is only a target), each in windows of T steps."""
+    return (LM_CORPUS[workload][1] - 1) // s["B"] // s["T"]
 
 
 # -- the textbook's original formulation (reference only) --------------------------------------------------------
@@ -127,6 +177,13 @@ def make_data(workload, s):
     if workload == "W2":
         x = rng.normal(size=(s["n"], s["T"], 1)).astype(np.float32)
         return x, x[:, -1, 0] * 0.5
+    if workload in LM_CORPUS:
+        # B streams of windows * T + 1 ids; row k*B + i is window k of stream i, its target one id ahead
+        streams = rng.integers(0, s["V"], size=(s["B"], s["windows"] * s["T"] + 1))
+
+        def windows(ids):
+            return ids.reshape(s["B"], s["windows"], s["T"]).transpose(1, 0, 2).reshape(s["n"], s["T"])
+        return windows(streams[:, :-1]), windows(streams[:, 1:])
     ids = rng.integers(0, s["V"], size=(s["n"], s["T"]))
     return ids, rng.integers(0, 2, size=s["n"])
 
@@ -154,6 +211,20 @@ def run_numpy_rnn(workload, impl, s, x, y):
         rn.fit(x, y, epochs=1)
         return time.perf_counter() - start
     dtype = "float64" if impl == "numpy_rnn float64" else "float32"  # float32 unless asked: as the frameworks
+    if workload in LM_CORPUS:
+        if workload == "W6":
+            recurrent, optimizer = [LSTM(s["H"], return_sequences=True, stateful=True)], SGD(20.0, global_clipnorm=0.25)
+        else:
+            recurrent = [LSTM(s["H"], return_sequences=True, stateful=True) for _ in range(2)]
+            optimizer = Adam(2e-3, global_clipnorm=5.0)
+        model = Sequential([Embedding(s["V"], s["E"])] + recurrent + [Dense(s["V"], activation="softmax")],
+                           random_state=0, dtype=dtype)
+        model.compile(optimizer, "sparse_categorical_crossentropy")
+        model.fit(x[:2 * s["B"]], y[:2 * s["B"]], epochs=1, batch_size=s["B"], shuffle=False, verbose=0)  # warm-up
+        model.reset_states()  # the timed windows start the streams afresh
+        start = time.perf_counter()
+        model.fit(x, y, epochs=1, batch_size=s["B"], shuffle=False, verbose=0, gradient_warnings=None)
+        return time.perf_counter() - start
     if workload == "W2":
         model = Sequential([SimpleRNN(s["H"], return_sequences=True, input_shape=(s["T"], 1)), SimpleRNN(s["H"]),
                             Dense(1)], random_state=0, dtype=dtype)
@@ -186,6 +257,8 @@ def run_torch(workload, s, x, y, threads):
         torch.set_num_threads(threads)
     torch.manual_seed(0)
     nn = torch.nn
+    if workload in LM_CORPUS:
+        return run_torch_lm(workload, s, x, y)
     if workload == "W2":
         class Net(nn.Module):
             def __init__(self):
@@ -241,6 +314,46 @@ def run_torch(workload, s, x, y, threads):
     return time.perf_counter() - start
 
 
+def run_torch_lm(workload, s, x, y):
+    """W6, W7: the states carried from window to window, detached so that the gradient stops at the window's start."""
+    import torch
+    nn = torch.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(s["V"], s["E"])
+            self.rnn = nn.LSTM(s["E"], s["H"], num_layers=1 if workload == "W6" else 2, batch_first=True)
+            self.out = nn.Linear(s["H"], s["V"])
+
+        def forward(self, ids, states):
+            h, states = self.rnn(self.emb(ids), states)
+            return self.out(h), states
+
+    net, loss_fn = Net(), nn.CrossEntropyLoss()  # softmax and cross-entropy from the logits, averaged over B * T
+    if workload == "W6":
+        opt, clip = torch.optim.SGD(net.parameters(), 20.0), 0.25
+    else:
+        opt, clip = torch.optim.Adam(net.parameters(), 2e-3, eps=1e-7), 5.0
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def windows(n):
+        states = None  # zeros: the streams start
+        for i in range(0, n, s["B"]):
+            if states is not None:
+                states = tuple(state.detach() for state in states)
+            opt.zero_grad()
+            logits, states = net(xt[i:i + s["B"]], states)
+            loss_fn(logits.reshape(-1, s["V"]), yt[i:i + s["B"]].reshape(-1)).backward()
+            nn.utils.clip_grad_norm_(net.parameters(), clip)
+            opt.step()
+
+    windows(2 * s["B"])  # warm-up
+    start = time.perf_counter()
+    windows(len(xt))
+    return time.perf_counter() - start
+
+
 def run_keras(workload, s, x, y, threads):
     import numpy as np
     import tensorflow as tf
@@ -249,6 +362,21 @@ def run_keras(workload, s, x, y, threads):
         tf.config.threading.set_inter_op_parallelism_threads(threads)
     tf.random.set_seed(0)
     k = tf.keras
+    if workload in LM_CORPUS:
+        # stateful layers need the batch size in the input: the states are variables of shape (B, H)
+        recurrent = [k.layers.LSTM(s["H"], return_sequences=True, stateful=True)
+                     for _ in range(1 if workload == "W6" else 2)]
+        model = k.Sequential([k.Input(batch_shape=(s["B"], s["T"]), dtype="int32"), k.layers.Embedding(s["V"], s["E"])]
+                             + recurrent + [k.layers.Dense(s["V"], activation="softmax")])
+        optimizer = (k.optimizers.SGD(20.0, global_clipnorm=0.25) if workload == "W6"
+                     else k.optimizers.Adam(2e-3, global_clipnorm=5.0))
+        model.compile(optimizer, "sparse_categorical_crossentropy")
+        model.fit(x[:2 * s["B"]], y[:2 * s["B"]], epochs=1, batch_size=s["B"], shuffle=False, verbose=0)  # warm-up
+        for layer in recurrent:
+            layer.reset_states()  # the timed windows start the streams afresh
+        start = time.perf_counter()
+        model.fit(x, y, epochs=1, batch_size=s["B"], shuffle=False, verbose=0)
+        return time.perf_counter() - start
     if workload == "W2":
         model = k.Sequential([k.Input((s["T"], 1)), k.layers.SimpleRNN(s["H"], return_sequences=True),
                               k.layers.SimpleRNN(s["H"]), k.layers.Dense(1)])
@@ -287,8 +415,11 @@ def measure(config):
     else:
         seconds = run_keras(workload, s, x, y, threads)
     batches = -(-s["n"] // s["B"])
-    return {"seconds": seconds, "batch_ms": 1000 * seconds / batches,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    figures = {"seconds": seconds, "batch_ms": 1000 * seconds / batches,
+               "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if workload in LM_CORPUS:  # a window is a batch: the time of an epoch's windows at the measured pace
+        figures["epoch_s"] = seconds / batches * epoch_windows(workload, s)
+    return figures
 
 
 # -- the parent: processes, repetitions, the table -----------------------------------------------------------------
@@ -373,14 +504,20 @@ def main(argv=None):
     setting = "threads: each library's own (out of the box)" if threads is None else f"threads={threads}"
     print(f"{setting}, {'one core kept busy' if args.busy else 'idle'}, repetitions={repeat}"
           f"{' (quick shapes)' if args.quick else ''}; " + ", ".join(f"{k} {v}" for k, v in info.items()))
-    print(f"{'workload':<9}{'implementation':<20}{'epoch s':>9}{'batch ms':>10}{'peak MB':>9}"
+    print(f"{'workload':<9}{'implementation':<20}{'time s':>9}{'batch ms':>10}{'peak MB':>9}"
           f"{'x numpy_rnn':>13}  note")
     for r in rows:
         if r["status"] != "ok":
             print(f"{r['workload']:<9}{r['impl']:<20}{'':>9}{'':>10}{'':>9}{'':>13}  {r['status']}")
             continue
+        notes = [r["description"]] if r["ratio"] == 1 else []
+        if "epoch_s" in r:
+            s = shapes(r["workload"], args.quick)
+            corpus, tokens, unit = LM_CORPUS[r["workload"]]
+            notes.append(f"{r['epoch_s']:.0f} s/epoch extrapolated from {s['windows']} to "
+                         f"{epoch_windows(r['workload'], s):,} windows ({corpus} {tokens:,} {unit})")
         print(f"{r['workload']:<9}{r['impl']:<20}{r['seconds']:>9.2f}{r['batch_ms']:>10.2f}{r['peak_mb']:>9.0f}"
-              f"{r['ratio']:>12.2f}x  {r['description'] if r['ratio'] == 1 else ''}")
+              f"{r['ratio']:>12.2f}x  {'; '.join(notes)}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": info, "threads": threads, "busy": args.busy, "repeat": repeat, "quick": args.quick,
@@ -416,6 +553,8 @@ def measure_workload(workload, repeat, quick, threads, chosen=None):
             seconds = statistics.median(r["seconds"] for r in good)
             row.update(status="ok", seconds=seconds, batch_ms=statistics.median(r["batch_ms"] for r in good),
                        peak_mb=max(r["peak_mb"] for r in good))
+            if "epoch_s" in good[0]:
+                row["epoch_s"] = statistics.median(r["epoch_s"] for r in good)
             baseline = baseline or seconds
             row["ratio"] = seconds / baseline
         rows.append(row)
