@@ -924,3 +924,13 @@ MUTANTS += [
                "ResetStates: the streams carry on from the last epoch's states"),
     ),
 ]
+
+# Issue 17, "scripts and messages": what a user reads (progress in logs, refused input, the scripts without matplotlib).
+MESSAGES = ["tests/test_messages.py"]
+MUTANTS += [
+    *in_file(
+        "numpy_rnn/progress.py", MESSAGES,
+        Mutant("        if verbose == 1 and draws_bars(sys.stdout):\n", "        if verbose == 1:\n",
+               "messages: a log that is not a terminal gets the progress bar's redraws, joined by carriage returns"),
+    ),
+]
