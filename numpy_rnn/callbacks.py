@@ -544,7 +544,7 @@ class LambdaCallback(Callback):
     on_train_begin=None, on_train_end=None)``: a callback made of functions, called as the hooks are:
     ``on_epoch_begin(epoch, logs)``, ``on_epoch_end(epoch, logs)``, ``on_batch_begin(batch, logs)``,
     ``on_batch_end(batch, logs)``, ``on_train_begin(logs)``, ``on_train_end(logs)``. Keras 3's names for the batch
-    hooks, ``on_train_batch_begin`` and ``on_train_batch_end``, are accepted too.
+    hooks, ``on_train_batch_begin=None`` and ``on_train_batch_end=None``, are accepted too.
 
     Raises TypeError for a hook that is not callable, ValueError for a batch hook given under both names.
     """

@@ -26,21 +26,26 @@ def check_dtype(dtype):
     return value
 
 
-def check_input_array(x, ndim, n_features, dtype, name="x", n_features_name="input_dim"):
+def check_input_array(x, ndim, n_features, dtype, name="x", n_features_name="input_dim", ids_hint="",
+                      ids_only=False):
     """Validate ``x`` as dense input of rank ``ndim`` (last axis: ``n_features`` features) or as integer token ids
     of rank ``ndim - 1`` with values in ``[0, n_features)``. ``n_features=None`` accepts any width (dense only).
+    ``ids_hint`` ends the message about ids out of that range (where ``n_features`` came from, what to set);
+    ``ids_only``: the caller reads token ids only (an Embedding), which changes what the messages advise.
 
     Returns the array, float input cast to ``dtype``. Raises TypeError for non-numeric arrays and ValueError for the
-    wrong rank, an empty array, NaN/inf, or features/ids that do not fit; the messages start with ``name``.
+    wrong rank, an empty array, NaN/inf, or features/ids that do not fit; the messages start with ``name``. Two
+    mistakes get a message of their own: a single sample without its batch axis (one dimension short: pass
+    ``x[None]``), and one-hot rows stored as integers, which would be read as token ids (pass floats).
     """
     x = np.asarray(x)
     ids = x.dtype.kind in "iu"
     if not ids and x.dtype.kind not in "fb":
         raise TypeError(f"{name} must be a float array or integer token ids, got dtype {x.dtype}")
     if x.ndim != (ndim - 1 if ids else ndim):
-        hint = " (samples, steps, features), or (samples, steps) for integer token ids," if ndim == 3 else ""
-        kind = f"token ids must have {ndim - 1}" if ids else f"must have {ndim}"
-        raise ValueError(f"{name} {kind} dimensions{hint} got shape {x.shape}")
+        raise ValueError(_rank_message(x, ndim, n_features, name, n_features_name, ids_only))
+    if ids and n_features is not None and n_features >= ONE_HOT_MIN_WIDTH and one_hot_rows(x, n_features):
+        raise ValueError(_one_hot_message(x, ndim, n_features, name, n_features_name, ids_only))
     if x.size == 0:
         raise ValueError(f"{name} is empty (shape {x.shape})")
     if ids:
@@ -49,7 +54,7 @@ def check_input_array(x, ndim, n_features, dtype, name="x", n_features_name="inp
         low, high = int(x.min()), int(x.max())
         if low < 0 or high >= n_features:
             raise ValueError(f"{name} must hold token ids in [0, {n_features - 1}] ({n_features_name}="
-                             f"{n_features}), got values from {low} to {high}")
+                             f"{n_features}), got values from {low} to {high}{ids_hint}")
         return x
     if n_features is not None and x.shape[-1] != n_features:
         raise ValueError(f"{name} must have {n_features} features on its last axis, got shape {x.shape}")
@@ -57,6 +62,58 @@ def check_input_array(x, ndim, n_features, dtype, name="x", n_features_name="inp
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{name} contains NaN or infinite values")
     return x
+
+
+# Integer rows of zeros and a single 1 are taken for one-hot input only from this width up. Read as token ids they
+# are sequences of as many steps as the vocabulary has words, holding word 1 once and word 0 everywhere else: from
+# a real text, never; from random ids, a chance of V^(1 - V) per row, 1 in 9 for V = 3 (a gradient check's toy
+# vocabulary) but 1 in 2 million for V = 8.
+ONE_HOT_MIN_WIDTH = 8
+
+
+def one_hot_rows(x, n_features):
+    """True when integer ``x`` has rows of ``n_features`` zeros and ones, one 1 each: one-hot input stored as
+    integers, which would be read as token ids (see ``ONE_HOT_MIN_WIDTH``)."""
+    if n_features is None or x.ndim < 2 or x.shape[-1] != n_features or x.size == 0:
+        return False
+    return bool(np.all((x == 0) | (x == 1)) and np.all(x.sum(axis=-1) == 1))
+
+
+def _argument(name):
+    """The argument in a message's ``name`` ("lstm: x" -> "x"), for code the message suggests."""
+    return name.rsplit(": ", 1)[-1]
+
+
+def _one_hot_message(x, ndim, n_features, name, n_features_name, ids_only):
+    arg = _argument(name)
+    found = (f"{name} looks like one-hot rows stored as integers (shape {x.shape}: rows of zeros and a single 1, "
+             f"{n_features_name}={n_features} wide), which would be read as token ids")
+    if ids_only:
+        return f"{found}: pass the token ids, {arg}.argmax(-1)"
+    batch = "[None]" if x.ndim == ndim - 1 else ""  # as dense input, one dimension short: a single sample
+    sample = " (one sample: add the batch axis)" if batch else ""
+    return f"{found}{sample}: pass floats, {arg}{batch}.astype(float), or the token ids, {arg}.argmax(-1){batch}"
+
+
+def _rank_message(x, ndim, n_features, name, n_features_name, ids_only):
+    """Why ``x`` has not the rank ``ndim`` (dense) or ``ndim - 1`` (ids), and what to pass instead."""
+    ids = x.dtype.kind in "iu"
+    if ids and one_hot_rows(x, n_features):
+        return _one_hot_message(x, ndim, n_features, name, n_features_name, ids_only)
+    want = ndim - 1 if ids else ndim
+    if ndim == 3:
+        layout = "(samples, steps) of token ids" if ids else "(samples, steps, features)"
+        other = ", or floats (samples, steps, features)" if ids else ", or integer token ids (samples, steps)"
+    else:
+        layout, other = ("token ids" if ids else "features"), ""
+    if x.ndim == want - 1:
+        return (f"{name} must have {want} dimensions, {layout}{other}; got shape {x.shape}: for a single sample, "
+                f"add the batch axis, {_argument(name)}[None] (shape {(1,) + x.shape})")
+    if ids and x.ndim == ndim and n_features is not None and x.shape[-1] == n_features:
+        return (f"{name} has integer dtype and shape {x.shape}, with {n_features_name}={n_features} on its last "
+                f"axis: token ids must have {want} dimensions, {layout}; one-hot input must be floats, "
+                f"{_argument(name)}.astype(float)")
+    return f"{name} must have {want} dimensions, {layout}{other}; got shape {x.shape}"
 
 
 def check_random_state(random_state, name="random_state"):

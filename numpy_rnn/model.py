@@ -62,7 +62,11 @@ LOSS_CONTRACT = ("a loss must be a function loss(y, output) returning (value, do
 
 
 class Sequential:
-    """``Sequential([layer, ...], random_state=None, dtype=None)``: layers applied in order.
+    """``Sequential(layers=None, random_state=None, name="sequential", dtype=None)``: ``layers``, a list of layers,
+    applied in order (``add`` appends more).
+
+    ``random_state`` seeds the model's generator, which draws every layer's initial weights, the dropout masks and
+    the shuffling of the batches (None: fresh entropy). ``name`` is the model's name, shown by ``summary()``.
 
     ``dtype`` ("float32" or "float64"), when given, is the one every layer computes in, including layers added later;
     None leaves each layer its own (float64 unless it was given another). float32 trains about twice as fast where
@@ -71,6 +75,8 @@ class Sequential:
     Raises TypeError for something that is not a layer and ValueError for a stack that cannot work (a recurrent
     layer after one that outputs vectors, an Embedding that is not first, a layer with ``return_state``, a layer
     already built in another dtype than the model's, a Dense tied to an Embedding that is not before it).
+
+    A training step's data flow, from the layers to the loss and back: ``help(numpy_rnn.model)`` (numpy_rnn/model.py).
     """
 
     def __init__(self, layers=None, random_state=None, name="sequential", dtype=None):
@@ -574,10 +580,34 @@ class Sequential:
 
     # -- checks -------------------------------------------------------------------------------------------------------
     def _check_x(self, x, name):
-        """``x`` checked as the first layer's input (nothing is built: see ``_build_for``)."""
+        """``x`` checked as the first layer's input, and for the rank the layers after it need (nothing is built:
+        see ``_build_for``)."""
         if not self.layers:
             raise ValueError("the model has no layers")
-        return self.layers[0].check_input(x, name)
+        x = self.layers[0].check_input(x, name)
+        self._check_rank(x, name)
+        return x
+
+    def _check_rank(self, x, name):
+        """A layer after the first may need a rank the first does not check: an Embedding takes ids of any shape, the
+        LSTM after it sequences (batch, steps, features). Followed through the layers' output shapes, a rank that
+        will not fit is refused here, in terms of ``x``, instead of by that layer halfway through the forward pass."""
+        first = self.layers[0]
+        shape = x.shape[1:]  # one sample
+        if x.dtype.kind in "iu" and not first.reads_token_ids_only:
+            shape += (first.input_dim,)  # token ids are read as one-hot rows
+        for before, layer in zip(self.layers, self.layers[1:]):
+            shape = tuple(before.output_shape(shape))
+            rank = len(shape) + 1  # with the batch axis
+            needed = layer.input_ndim(np.empty((0,) * rank))  # only its rank is looked at
+            if needed is None or needed == rank:
+                continue
+            want = x.ndim + needed - rank
+            single = (f": for a single sample, add the batch axis, {name}[None] (shape {(1,) + x.shape})"
+                      if want == x.ndim + 1 else "")
+            ids = " token ids" if x.dtype.kind in "iu" else ""
+            raise ValueError(f"{name} must have {want} dimensions ({layer.name} after {before.name} needs "
+                             f"{needed}-dimensional input), got{ids} of shape {x.shape}{single}")
 
     def _build_for(self, x):
         """Build the layers not built yet for inputs like the checked ``x``; called once every argument of the call

@@ -88,14 +88,16 @@ def _check_positive_number(value, name):
 
 
 class RecurrentNetwork:
-    """The textbook's recurrent classifier. See the module docstring for the model and what differs from the book.
+    """The textbook's recurrent classifier. Its equations, their shapes, and what differs from the book:
+    ``help(numpy_rnn.network)`` (numpy_rnn/network.py).
 
     ``RecurrentNetwork(n_cells=10, batch_size=32, learning_rate=0.1, bptt_steps=10, n_features=None,
     random_state=None, initializer="numpy", dtype=np.float64, verbose=1, clipnorm=None,
     gradient_warnings=(1e-8, 1e3), warm_start=False)``
 
     ``n_features`` is the width of the one-hot input (the vocabulary size). It is read from one-hot data; for token
-    ids it defaults to the largest id in the training data plus one. ``clipnorm``: clip the gradients to this global
+    ids it defaults to the largest id in ``fit``'s x and x_val plus one, so give it when later data (a test set,
+    new text) may hold larger ids: they are refused otherwise. ``clipnorm``: clip the gradients to this global
     norm (None: no clipping, as in the book). ``gradient_warnings``: (vanishing, exploding) global-norm thresholds
     to warn about, or None. ``warm_start``: ``fit`` continues from the current weights, history and random state
     instead of starting over (set on loaded models).
@@ -356,7 +358,11 @@ class RecurrentNetwork:
         if n_features is None:
             self._require_fitted()
             n_features = self._rnn.input_dim
-        return check_input_array(x, 3, n_features, self.dtype, name=name, n_features_name="n_features")
+        # Ids beyond an inferred vocabulary: the fix is to give the whole vocabulary's size up front.
+        hint = ("; n_features was not given, so fit took it from the largest token id in x and x_val: give "
+                "RecurrentNetwork(n_features=...) the size of the whole vocabulary") if self.n_features is None else ""
+        return check_input_array(x, 3, n_features, self.dtype, name=name, n_features_name="n_features",
+                                 ids_hint=hint)
 
     def _check_xy(self, x, y, x_name, y_name, n_features):
         x = self._check_x(x, x_name, n_features)

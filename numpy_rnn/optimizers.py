@@ -147,6 +147,19 @@ class Optimizer:
 
 
 class SGD(Optimizer):
+    """``SGD(learning_rate=0.01, momentum=0.0, nesterov=False, global_clipnorm=None)``: gradient descent, with
+    momentum when ``momentum`` > 0.
+
+    Arguments:
+        learning_rate=0.01      lr, a positive number
+        momentum=0.0            in [0, 1]: how much of the last step the next one keeps (0: p -= lr * g)
+        nesterov=False          Nesterov's momentum: the step looks one momentum step ahead
+        global_clipnorm=None    rescale all the gradients together when their global norm exceeds it (None: never)
+
+    The update, with every optimizer's next to it: ``help(numpy_rnn.optimizers)`` (numpy_rnn/optimizers.py).
+    Raises TypeError/ValueError, naming the argument, for a value outside Keras's range (listed there).
+    """
+
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, global_clipnorm=None):
         momentum = check_number(momentum, "momentum", low=0, high=1)
         if not isinstance(nesterov, (bool, np.bool_)):
@@ -172,6 +185,19 @@ class SGD(Optimizer):
 
 
 class RMSprop(Optimizer):
+    """``RMSprop(learning_rate=0.001, rho=0.9, epsilon=1e-7, global_clipnorm=None)``: each weight's step divided by
+    the root of a running mean of its squared gradients.
+
+    Arguments:
+        learning_rate=0.001     lr, a positive number
+        rho=0.9                 in [0, 1): the decay of the running mean of g^2
+        epsilon=1e-7            >= 0, added under the square root
+        global_clipnorm=None    rescale all the gradients together when their global norm exceeds it (None: never)
+
+    The update, with every optimizer's next to it: ``help(numpy_rnn.optimizers)`` (numpy_rnn/optimizers.py).
+    Raises TypeError/ValueError, naming the argument, for a value outside Keras's range (listed there).
+    """
+
     def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, global_clipnorm=None):
         super().__init__(learning_rate, global_clipnorm)
         self.rho = check_number(rho, "rho", low=0, high=1, high_open=True)
@@ -194,6 +220,20 @@ class RMSprop(Optimizer):
 
 
 class Adam(Optimizer):
+    """``Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, global_clipnorm=None)``: running means
+    of the gradient and of its square, corrected for their zero start.
+
+    Arguments:
+        learning_rate=0.001     lr, a positive number
+        beta_1=0.9              in [0, 1): the decay of the running mean of g
+        beta_2=0.999            in [0, 1): the decay of the running mean of g^2
+        epsilon=1e-7            >= 0, added to sqrt(v)
+        global_clipnorm=None    rescale all the gradients together when their global norm exceeds it (None: never)
+
+    The update, with every optimizer's next to it: ``help(numpy_rnn.optimizers)`` (numpy_rnn/optimizers.py).
+    Raises TypeError/ValueError, naming the argument, for a value outside Keras's range (listed there).
+    """
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, global_clipnorm=None):
         super().__init__(learning_rate, global_clipnorm)
         self.beta_1 = check_number(beta_1, "beta_1", low=0, high=1, high_open=True)
@@ -222,6 +262,20 @@ class Adam(Optimizer):
 
 
 class Adagrad(Optimizer):
+    """``Adagrad(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, global_clipnorm=None)``: each
+    weight's step divided by the root of the sum of all its squared gradients so far.
+
+    Arguments:
+        learning_rate=0.001     lr, a positive number
+        initial_accumulator_value=0.1
+                                >= 0, where the sum of squares starts
+        epsilon=1e-7            >= 0, added under the square root
+        global_clipnorm=None    rescale all the gradients together when their global norm exceeds it (None: never)
+
+    The update, with every optimizer's next to it: ``help(numpy_rnn.optimizers)`` (numpy_rnn/optimizers.py).
+    Raises TypeError/ValueError, naming the argument, for a value outside Keras's range (listed there).
+    """
+
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, global_clipnorm=None):
         super().__init__(learning_rate, global_clipnorm)
         self.initial_accumulator_value = check_number(initial_accumulator_value, "initial_accumulator_value", low=0)

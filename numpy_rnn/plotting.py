@@ -1,14 +1,42 @@
-"""Figures with matplotlib, imported only when a figure is drawn (``import numpy_rnn`` needs NumPy alone)."""
+"""Figures with matplotlib, imported only when a figure is drawn (``import numpy_rnn`` needs NumPy alone).
+
+The scripts draw their figures last, through ``save_figure``: without matplotlib they have still trained and printed
+their results, and end normally with a line that says how to get the figure.
+"""
+import os
+
+# numpy_rnn is installed from a clone, not from the package index: "pip install numpy_rnn[plot]" would find nothing.
+INSTALL_HINT = 'pip install matplotlib (or, in a clone of numpy_rnn, pip install -e ".[plot]")'
 
 
-def _pyplot():
+class MatplotlibMissing(ImportError):
+    """A figure was asked for, but matplotlib is not installed. An ImportError, so existing handlers still work."""
+
+
+def pyplot():
+    """``matplotlib.pyplot``, drawing into files (the Agg backend). Raises MatplotlibMissing without matplotlib."""
     try:
         import matplotlib
     except ImportError as error:
-        raise ImportError("figures need matplotlib: pip install numpy_rnn[plot]") from error
+        raise MatplotlibMissing(f"figures need matplotlib: {INSTALL_HINT}") from error
     matplotlib.use("Agg")  # write files; never try to open a window
     import matplotlib.pyplot as plt
     return plt
+
+
+def save_figure(plot, data, path, what="figure", **options):
+    """``plot(data, path, **options)`` (``plot_curves``, ``plot_panels`` or a script's own), then print where the
+    figure went as an absolute path (a relative one lands in whatever folder the script was started from). Without
+    matplotlib, print how to get it instead and return None: a script that has trained and printed its results
+    should not end in a traceback for want of a figure. Returns the absolute path otherwise."""
+    try:
+        plot(data, path, **options)
+    except MatplotlibMissing:
+        print(f"no {what}: matplotlib is not installed; for figures: {INSTALL_HINT}, or pass --no-plot to skip them")
+        return None
+    path = os.path.abspath(path)
+    print(f"{what} written to {path}")
+    return path
 
 
 def plot_curves(curves, path, title="", xlabel="epoch", ylabel="loss"):
@@ -25,7 +53,7 @@ def plot_panels(panels, path, title="", columns=None):
     Each panel is a dict with ``curves`` (as in ``plot_curves``) and optional ``title``, ``xlabel``, ``ylabel``,
     ``styles`` (curve label -> matplotlib format string such as ``"k."``) and ``logy`` (a log-scale y axis).
     """
-    plt = _pyplot()
+    plt = pyplot()
     columns = columns or len(panels)
     rows = -(-len(panels) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 3.6 * rows), dpi=100, squeeze=False)

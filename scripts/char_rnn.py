@@ -35,6 +35,7 @@ import numpy as np
 
 from numpy_rnn import LSTM, Adagrad, Adam, Dense, LambdaCallback, ResetStates, Sequential, SimpleRNN, generate
 from numpy_rnn.data import CharVocab, lm_windows, make_corpus
+from numpy_rnn.plotting import plot_curves, save_figure
 
 
 def split_text(args):
@@ -208,12 +209,8 @@ def main(argv=None):
         curves = {f"numpy_rnn seed {run['seed']}": run["val_loss"] for run in results["runs"]}
         curves.update({f"PyTorch seed {run['seed']}": run["torch_val_loss"] for run in results["runs"]
                        if "torch_val_loss" in run})
-        try:
-            from numpy_rnn.plotting import plot_curves
-            plot_curves(curves, args.plot, title="validation loss", ylabel="nats per character")
-            print(f"\nfigure written to {args.plot}")
-        except ImportError:
-            print('\nno figure: matplotlib is not installed (pip install matplotlib, or pip install -e ".[plot]")')
+        print()
+        save_figure(plot_curves, curves, args.plot, title="validation loss", ylabel="nats per character")
     return results
 
 

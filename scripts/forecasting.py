@@ -30,7 +30,7 @@ import time
 import numpy as np
 
 from numpy_rnn import GRU, LSTM, Adam, Dense, LayerNormSimpleRNN, Sequential, SimpleRNN
-from numpy_rnn.plotting import plot_panels
+from numpy_rnn.plotting import plot_panels, save_figure
 
 # The published validation MSEs these experiments reproduce.
 PUBLISHED = {
@@ -141,7 +141,8 @@ def main(argv=None):
     parser.add_argument("--dtype", default="float64", choices=("float64", "float32"),
                         help="the precision every numpy_rnn model computes in (default float64)")
     parser.add_argument("--quick", action="store_true", help="tiny settings: that it runs, in seconds")
-    parser.add_argument("--plot", default="forecasting.png")
+    parser.add_argument("--plot", default="forecasting.png", help="where to write the figure")
+    parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")
     args = parser.parse_args(argv)
     if args.quick:
         args.series, args.epochs = 300, 1
@@ -224,8 +225,8 @@ def main(argv=None):
                            styles={"series": "k.-", "truth": "bo-", "one-step x 10": "x--", "Dense(10)": "s--",
                                    "seq2seq LSTM": "^--"},
                            title=f"ten steps ahead, validation series {i}", xlabel="t"))
-    plot_panels(panels, args.plot, title="Time-series forecasting (validation series)", columns=3)
-    print(f"figure written to {args.plot}")
+    if not args.no_plot:
+        save_figure(plot_panels, panels, args.plot, title="Time-series forecasting (validation series)", columns=3)
     return {name: float(values.mean()) for name, values in results.items()}
 
 

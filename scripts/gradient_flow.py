@@ -49,6 +49,7 @@ import argparse
 import numpy as np
 
 from numpy_rnn import LSTM, SimpleRNN, relative_error
+from numpy_rnn.plotting import pyplot, save_figure
 
 # (label, layer class, scale s of W_h = s Q, forget-gate bias b_f); None: as the library initializes it
 CASES = (
@@ -113,10 +114,7 @@ def difference_from_layer(layer, x, g, dstates, dx):
 
 def plot_flow(result, path, title):
     """The norms against the steps back, log scale: dL/dh_t of every layer, then the LSTMs' dL/dc_t."""
-    import matplotlib  # only when a figure is drawn
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()  # imports matplotlib only now, when a figure is drawn
     k = result["steps_back"]
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5), dpi=100)
     for i, (label, layer_class, _, _) in enumerate(CASES):  # one colour per layer in both panels, the LSTMs dashed
@@ -148,6 +146,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0, help="the weights, the inputs and g")
     parser.add_argument("--quick", action="store_true", help="16 units, a batch of 4: a second or two")
     parser.add_argument("--plot", default="gradient_flow.png", help="where to write the figure")
+    parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")
     args = parser.parse_args(argv)
     if args.quick:
         args.units, args.batch, args.features = 16, 4, 4
@@ -181,9 +180,9 @@ def main(argv=None):
         print(f"{label:<36}" + "".join(f"{norms[k]:>10.1e}" for k in shown))
     print("(vs layer: the largest relative difference from the layer's own backward pass)")
 
-    plot_flow(result, args.plot, f"The gradient of the last output, going back in time ({H} units, numpy_rnn's "
-                                 f"backward pass)")
-    print(f"figure written to {args.plot}")
+    if not args.no_plot:
+        save_figure(plot_flow, result, args.plot, title=f"The gradient of the last output, going back in time ({H} "
+                                                        f"units, numpy_rnn's backward pass)")
     return result
 
 

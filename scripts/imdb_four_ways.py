@@ -25,7 +25,7 @@ import time
 
 from numpy_rnn import LSTM, SGD, Adam, Dense, Embedding, RecurrentNetwork, Sequential, SimpleRNN
 from numpy_rnn.data import load_imdb_book, make_reviews
-from numpy_rnn.plotting import plot_panels
+from numpy_rnn.plotting import plot_panels, save_figure
 
 PUBLISHED = {"RecurrentNetwork": 0.6816, "SimpleRNN(32)": 0.6998, "Embedding + SimpleRNN(8)": 0.8222,
              "Embedding + LSTM(8)": 0.8372}
@@ -59,7 +59,8 @@ def main(argv=None):
     parser.add_argument("--dtype", default="float64", choices=("float64", "float32"),
                         help="the precision every model computes in (default float64)")
     parser.add_argument("--quick", action="store_true", help="tiny settings: that it runs, in seconds")
-    parser.add_argument("--plot", default="imdb_four_ways.png")
+    parser.add_argument("--plot", default="imdb_four_ways.png", help="where to write the figure")
+    parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")
     args = parser.parse_args(argv)
     epochs_one_hot, epochs_embedding = (1, 1) if args.quick else (20, 10)
     if args.quick:
@@ -112,8 +113,8 @@ def main(argv=None):
     for label, history in curves.items():
         panels.append(dict(curves={"training": history.get("accuracy"), "validation": history.get("val_accuracy")},
                            title=f"{label}: accuracy", xlabel="epoch", ylabel="accuracy"))
-    plot_panels(panels, args.plot, title=f"Sentiment classification on {name}", columns=4)
-    print(f"figure written to {args.plot}")
+    if not args.no_plot:
+        save_figure(plot_panels, panels, args.plot, title=f"Sentiment classification on {name}", columns=4)
     return {label: accuracy for label, (accuracy, _) in results.items()}
 
 

@@ -53,6 +53,7 @@ from numpy_rnn import (
     generate,
 )
 from numpy_rnn.data import WordVocab, lm_windows, load_ptb, make_corpus
+from numpy_rnn.plotting import plot_curves, save_figure
 
 RECIPES = {
     "dlfs2": dict(embedding=100, layers=1, units=100, dropout=0.0, steps=35, batch=20, learning_rate=20.0,
@@ -184,13 +185,9 @@ def main(argv=None):
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
     if not args.no_plot:
-        try:
-            from numpy_rnn.plotting import plot_curves
-            plot_curves({"train": results["train_perplexity"], "validation": results["val_perplexity"]}, args.plot,
-                        title=f"{args.recipe} on {source}", ylabel="perplexity")
-            print(f"\nfigure written to {args.plot}")
-        except ImportError:
-            print('\nno figure: matplotlib is not installed (pip install matplotlib, or pip install -e ".[plot]")')
+        print()
+        save_figure(plot_curves, {"train": results["train_perplexity"], "validation": results["val_perplexity"]},
+                    args.plot, title=f"{args.recipe} on {source}", ylabel="perplexity")
     return results
 
 

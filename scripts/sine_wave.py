@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from numpy_rnn import LSTM, Adam, Dense, Sequential, SimpleRNN
-from numpy_rnn.plotting import plot_panels
+from numpy_rnn.plotting import plot_panels, save_figure
 
 
 def noisy_sines(n_streams, n_points, noise, rng, random_phase):
@@ -62,6 +62,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="tiny settings: that it runs, in seconds")
     parser.add_argument("--plot", help="where to write the figure (default: sine_wave[_lstm].png)")
+    parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")
     args = parser.parse_args(argv)
     if args.quick:
         args.epochs, args.points, args.units = 2, 200, 16
@@ -94,14 +95,14 @@ def main(argv=None):
     cosine_mse = float(np.mean((predicted - cosine[1:]) ** 2))
     print(f"cosine, next-step prediction from its own values: MSE {cosine_mse:.5f}")
 
-    plot_panels([
-        dict(curves={"training loss": losses}, title="average training loss per epoch", xlabel="epoch",
-             ylabel="MSE", logy=True),
-        dict(curves={"cos(t)": (t[1:], cosine[1:]), "predicted": (t[1:], predicted)}, styles={"predicted": "--"},
-             title=f"next-step prediction of a cosine (MSE {cosine_mse:.4f})", xlabel="t", ylabel="value"),
-    ], plot, title=f"{cell.__name__}({args.units}) on {streams} noisy sine stream(s), truncated BPTT every "
-                    f"{args.window} steps")
-    print(f"figure written to {plot}")
+    if not args.no_plot:
+        save_figure(plot_panels, [
+            dict(curves={"training loss": losses}, title="average training loss per epoch", xlabel="epoch",
+                 ylabel="MSE", logy=True),
+            dict(curves={"cos(t)": (t[1:], cosine[1:]), "predicted": (t[1:], predicted)}, styles={"predicted": "--"},
+                 title=f"next-step prediction of a cosine (MSE {cosine_mse:.4f})", xlabel="t", ylabel="value"),
+        ], plot, title=f"{cell.__name__}({args.units}) on {streams} noisy sine stream(s), truncated BPTT every "
+                       f"{args.window} steps")
     return dict(losses=losses, cosine_mse=cosine_mse, seconds=seconds)
 
 

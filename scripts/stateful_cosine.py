@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from numpy_rnn import LSTM, Dense, RMSprop, Sequential
-from numpy_rnn.plotting import plot_panels
+from numpy_rnn.plotting import plot_panels, save_figure
 
 
 def decaying_cosine(n_points, amplitude=100.0, period=1000, decay=1e-4):
@@ -38,7 +38,8 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="tiny settings: that it runs, in seconds")
-    parser.add_argument("--plot", default="stateful_cosine.png")
+    parser.add_argument("--plot", default="stateful_cosine.png", help="where to write the figure")
+    parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")
     args = parser.parse_args(argv)
     if args.quick:
         args.points, args.epochs = 2000, 2
@@ -71,15 +72,15 @@ def main(argv=None):
     # decays; the final weights were last adjusted at its small end, so they fit the first, largest periods less well.
     i = np.arange(args.points)
     zoom = slice(0, min(args.points, 3000))
-    plot_panels([
-        dict(curves={"training loss": losses}, title="training loss per epoch", xlabel="epoch", ylabel="MSE",
-             logy=True),
-        dict(curves={"expected": (i, y[:, 0]), "predicted": (i, predicted[:, 0])}, styles={"predicted": "--"},
-             title=f"expected and predicted next value (MSE {mse:.2f})", xlabel="point", ylabel="value"),
-        dict(curves={"expected": (i[zoom], y[zoom, 0]), "predicted": (i[zoom], predicted[zoom, 0])},
-             styles={"predicted": "--"}, title="the first 3,000 points", xlabel="point", ylabel="value"),
-    ], args.plot, title="Stateful LSTM(50) -> LSTM(50) -> Dense(1) on a decaying cosine")
-    print(f"figure written to {args.plot}")
+    if not args.no_plot:
+        save_figure(plot_panels, [
+            dict(curves={"training loss": losses}, title="training loss per epoch", xlabel="epoch", ylabel="MSE",
+                 logy=True),
+            dict(curves={"expected": (i, y[:, 0]), "predicted": (i, predicted[:, 0])}, styles={"predicted": "--"},
+                 title=f"expected and predicted next value (MSE {mse:.2f})", xlabel="point", ylabel="value"),
+            dict(curves={"expected": (i[zoom], y[zoom, 0]), "predicted": (i[zoom], predicted[zoom, 0])},
+                 styles={"predicted": "--"}, title="the first 3,000 points", xlabel="point", ylabel="value"),
+        ], args.plot, title="Stateful LSTM(50) -> LSTM(50) -> Dense(1) on a decaying cosine")
     return dict(losses=losses, mse=mse, seconds=seconds)
 
 

@@ -19,7 +19,7 @@ import argparse
 import numpy as np
 
 from numpy_rnn import Adam, Dense, Sequential, SimpleRNN
-from numpy_rnn.plotting import plot_panels
+from numpy_rnn.plotting import plot_panels, save_figure
 
 
 def toy_data():
@@ -61,7 +61,8 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=0, help="also train this many fresh models and show the spread")
     parser.add_argument("--keras", action="store_true", help="with --seeds: the same with Keras (needs TensorFlow)")
     parser.add_argument("--quick", action="store_true", help="tiny settings: that it runs, in seconds")
-    parser.add_argument("--plot", default="toy_sequence.png")
+    parser.add_argument("--plot", default="toy_sequence.png", help="where to write the figure")
+    parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")
     args = parser.parse_args(argv)
     if args.quick:
         args.epochs, args.more_epochs = 5, 20
@@ -92,14 +93,15 @@ def main(argv=None):
     unseen = np.array([[1.0, 1.1, 1.2, 1.3, 1.4]])[:, :, None]
     print(f"an unseen window 1.0 ... 1.4 (next: 1.5, outside the training range): {model.predict(unseen)[0, 0]:.3f}")
 
-    plot_panels([
-        dict(curves={"training loss": losses}, title="training loss (MSE)", xlabel="epoch", ylabel="MSE", logy=True),
-        dict(curves={"target": (y[:, 0], y[:, 0]), f"after {args.epochs} epochs": (y[:, 0], early),
-                     f"after {args.more_epochs} epochs": (y[:, 0], late)},
-             styles={"target": "k-", f"after {args.epochs} epochs": "o", f"after {args.more_epochs} epochs": "s"},
-             title="predicted next value", xlabel="true next value", ylabel="prediction"),
-    ], args.plot, title="SimpleRNN(10) + Dense(1) on the toy sequence")
-    print(f"figure written to {args.plot}")
+    if not args.no_plot:
+        save_figure(plot_panels, [
+            dict(curves={"training loss": losses}, title="training loss (MSE)", xlabel="epoch", ylabel="MSE",
+                 logy=True),
+            dict(curves={"target": (y[:, 0], y[:, 0]), f"after {args.epochs} epochs": (y[:, 0], early),
+                         f"after {args.more_epochs} epochs": (y[:, 0], late)},
+                 styles={"target": "k-", f"after {args.epochs} epochs": "o", f"after {args.more_epochs} epochs": "s"},
+                 title="predicted next value", xlabel="true next value", ylabel="prediction"),
+        ], args.plot, title="SimpleRNN(10) + Dense(1) on the toy sequence")
     return dict(loss_early=model.history.history["loss"][args.epochs - 1], loss=losses[-1], early=early, late=late)
 
 

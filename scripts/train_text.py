@@ -5,7 +5,9 @@ an aclImdb/ folder or a Keras imdb.npz file, prepares it as the textbook does (1
 words skipped, 20,000 / 5,000 split, 100 steps) and uses the textbook's settings (32 cells, batch 32, learning rate
 0.01, 20 epochs) unless you set them.
 
-    python scripts/train_text.py
+    python scripts/train_text.py                          # writes train_text_loss.png and prints where
+    python scripts/train_text.py --plot figures/loss.png  # the figure somewhere else (--no-plot: none)
+    python scripts/train_text.py --quick                  # a few seconds: 400 reviews, 3 epochs
     python scripts/train_text.py --data path/to/aclImdb
     python scripts/train_text.py --data path/to/imdb.npz --allow-pickle
 """
@@ -14,7 +16,7 @@ import time
 
 from numpy_rnn import RecurrentNetwork
 from numpy_rnn.data import load_imdb_book, make_reviews
-from numpy_rnn.plotting import plot_curves
+from numpy_rnn.plotting import plot_curves, save_figure
 
 
 def main(argv=None):
@@ -32,8 +34,14 @@ def main(argv=None):
                         help="IMDB: reviews held out for validation (default 5000, the textbook's split)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
-    parser.add_argument("--plot", default="train_text_loss.png", help="where to write the loss curves (PNG)")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny settings, a few seconds: 3 epochs (on 400 reviews of the built-in data)")
+    parser.add_argument("--plot", default="train_text_loss.png",
+                        help="where to write the loss curves (PNG; default train_text_loss.png in the current folder)")
+    parser.add_argument("--no-plot", action="store_true", help="do not draw the loss curves")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.samples, args.epochs = min(args.samples, 400), args.epochs or 3
 
     if args.data:
         print(f"Reading IMDB from {args.data} (the textbook's preparation) ...")
@@ -62,9 +70,9 @@ def main(argv=None):
     print(f"trained in {seconds:.1f} s ({seconds / epochs:.2f} s per epoch)")
     print(f"final training loss {rn.losses[-1]:.4f}, validation loss {rn.val_losses[-1]:.4f}")
     print(f"validation accuracy {rn.score(x_val, y_val):.4f} (best epoch: {max(rn.val_scores):.4f})")
-    plot_curves({"training loss": rn.losses, "validation loss": rn.val_losses}, args.plot,
-                title=f"RecurrentNetwork on {name}")
-    print(f"loss curves written to {args.plot}")
+    if not args.no_plot:
+        save_figure(plot_curves, {"training loss": rn.losses, "validation loss": rn.val_losses}, args.plot,
+                    what="loss curves", title=f"RecurrentNetwork on {name}")
     return rn
 
 

@@ -200,3 +200,68 @@ def test_gradient_flow_steps_back_to_the_derivatives_of_the_states(layer_name):
         for n in range(len(start)):
             numeric = numerical_gradient(loss, start[n])
             assert relative_error(dstates[n][t], numeric) < 1e-8, (t, cell.state_names[n])
+
+
+# -- without matplotlib: every script that draws trains, prints, says how to get the figure, and ends normally -------
+DRAWING_SCRIPTS = [("train_text", ["--verbose", "0"]), ("sine_wave", []), ("toy_sequence", []), ("imdb_four_ways", []),
+                   ("stateful_cosine", []), ("forecasting", []), ("gradient_flow", []), ("language_model", []),
+                   ("char_rnn", ["--min-char-rnn"])]
+
+
+def block_matplotlib(monkeypatch):
+    """Make ``import matplotlib`` fail, as on a machine without it (None in sys.modules stops an import)."""
+    import sys
+    for name in [name for name in sys.modules if name == "matplotlib" or name.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+
+
+@pytest.mark.parametrize("name, flags", DRAWING_SCRIPTS, ids=[name for name, _ in DRAWING_SCRIPTS])
+def test_without_matplotlib_a_script_still_finishes_and_says_how_to_get_the_figure(name, flags, tmp_path, capsys,
+                                                                                   monkeypatch):
+    block_matplotlib(monkeypatch)
+    plot = tmp_path / "figure.png"
+    load_script(name).main(["--quick", "--plot", str(plot)] + flags)
+    out = capsys.readouterr().out
+    assert "matplotlib is not installed" in out and 'pip install -e ".[plot]"' in out and "--no-plot" in out
+    assert "numpy_rnn[plot]" not in out  # not on the package index: that command would find nothing
+    assert not plot.exists()
+
+
+@pytest.mark.parametrize("name, flags", DRAWING_SCRIPTS, ids=[name for name, _ in DRAWING_SCRIPTS])
+def test_no_plot_draws_nothing_and_says_nothing_about_figures(name, flags, tmp_path, capsys, monkeypatch):
+    block_matplotlib(monkeypatch)  # --no-plot must not even try
+    monkeypatch.chdir(tmp_path)
+    load_script(name).main(["--quick", "--no-plot"] + flags)
+    out = capsys.readouterr().out
+    assert "matplotlib" not in out and "written to" not in out and list(tmp_path.iterdir()) == []
+
+
+def test_the_main_job_without_matplotlib_exits_0(tmp_path):
+    """``python scripts/train_text.py --quick`` as a user runs it, on a machine without matplotlib: exit status 0."""
+    import subprocess
+    import sys
+    script = os.path.abspath(os.path.join(SCRIPTS, "train_text.py"))
+    code = ("import runpy, sys; sys.modules['matplotlib'] = None; "
+            f"sys.argv = [{script!r}, '--quick']; runpy.run_path({script!r}, run_name='__main__')")
+    root = os.path.abspath(os.path.join(SCRIPTS, os.pardir))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "validation accuracy" in done.stdout and "no loss curves: matplotlib is not installed" in done.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_train_text_quick_says_where_its_figure_went(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    rn = load_script("train_text").main(["--quick", "--verbose", "0"])
+    assert len(rn.losses) == 3  # --quick: three epochs on 400 built-in reviews
+    out = capsys.readouterr().out
+    assert "320 training and 80 validation sequences" in out
+    where = tmp_path / "train_text_loss.png"  # by default in the current folder, and the line says so in full
+    assert where.stat().st_size > 1000 and f"loss curves written to {where}\n" in out
+    elsewhere = tmp_path / "figures" / "loss.png"
+    elsewhere.parent.mkdir()
+    load_script("train_text").main(["--quick", "--verbose", "0", "--plot", str(elsewhere)])
+    assert elsewhere.stat().st_size > 1000 and f"loss curves written to {elsewhere}\n" in capsys.readouterr().out

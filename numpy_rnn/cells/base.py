@@ -57,6 +57,22 @@ from ..layers.dropout import check_rate
 from ..layers.projection import bias_gradient, is_token_ids, project, project_backward
 
 
+# The arguments every cell takes, as help() lists them (layers.base.documented adds them to each cell's).
+CELL_ARGUMENTS = """Arguments every cell takes:
+    units                   H, the size of the hidden state
+    dropout=0.0             the fraction of the inputs dropped while training (applied by the RNN layer that runs
+                            the cell, one mask per sequence), in [0, 1)
+    recurrent_dropout=0.0   the fraction of h_{t-1} dropped before W_h while training, in [0, 1)
+    dtype=float64           "float32" or "float64"
+    initializer="numpy"     "numpy", or "tensorflow" for TensorFlow's own initializers (needs TensorFlow)
+    random_state=None       seed of the initial weights when the cell builds itself
+    name=None               the cell's name (None: its class name in snake case)
+
+Stepped by hand: ``cell.build(F, rng)``, then ``(states, cache) = cell.forward_step(x_t, states)`` and
+``dx_t, dstates_prev = cell.backward_step(dstates, cache)``, states a list of (B, H) arrays in ``state_names``
+order. Raises ValueError/TypeError, naming the argument, for invalid arguments and inputs."""
+
+
 class Cell(Layer):
     """Base class of the recurrent cells. Subclasses set ``gates`` (G = gates * units) and ``state_names``, and write
     ``_init_params``, ``step``, ``backward_factors`` and ``step_backward`` (see the module docstring).

@@ -38,7 +38,8 @@ W_h^T, bias_ih_l0 = b, bias_hh_l0 = b_h, each with the blocks reordered.
 import numpy as np
 
 from ..activations import sigmoid
-from .base import Cell
+from ..layers.base import documented
+from .base import CELL_ARGUMENTS, Cell
 
 
 def _swap_first_two_blocks(a, H, axis):
@@ -47,8 +48,10 @@ def _swap_first_two_blocks(a, H, axis):
     return np.concatenate([blocks[1], blocks[0], blocks[2]], axis=axis)
 
 
+@documented(CELL_ARGUMENTS)
 class GRUCell(Cell):
-    """``GRUCell(units)`` (reset_after): its state is ``[h]``. See the module docstring for the equations."""
+    """``GRUCell(units, dropout=0.0, recurrent_dropout=0.0, ...)``: one GRU step (reset_after); its state is
+    ``[h]``."""
 
     gates = 3
     state_names = ("h",)

@@ -31,11 +31,19 @@ order are the same five arrays. PyTorch has no such layer, so there is no ``to_t
 """
 import numpy as np
 
-from .base import Cell
+from ..layers.base import documented
+from .base import CELL_ARGUMENTS, Cell
 
 
+@documented(CELL_ARGUMENTS)
 class LayerNormSimpleRNNCell(Cell):
-    """``LayerNormSimpleRNNCell(units, epsilon=1e-3)``: see the module docstring."""
+    """``LayerNormSimpleRNNCell(units, epsilon=1e-3, ...)``: one layer-normalized SimpleRNN step; its state is
+    ``[h]``.
+
+    Arguments:
+        epsilon=1e-3            added to the variance before its square root (Keras's LayerNormalization default);
+                                ValueError unless a positive number
+    """
 
     gates = 1
     state_names = ("h",)

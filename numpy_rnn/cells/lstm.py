@@ -47,11 +47,13 @@ weight_hh_l0 = W_h^T, bias_ih_l0 + bias_hh_l0 = b.
 import numpy as np
 
 from ..activations import sigmoid
-from .base import Cell
+from ..layers.base import documented
+from .base import CELL_ARGUMENTS, Cell
 
 
+@documented(CELL_ARGUMENTS)
 class LSTMCell(Cell):
-    """``LSTMCell(units)``: its states are ``[h, c]``. See the module docstring for the equations and shapes."""
+    """``LSTMCell(units, dropout=0.0, recurrent_dropout=0.0, ...)``: one LSTM step; its states are ``[h, c]``."""
 
     gates = 4
     state_names = ("h", "c")

@@ -33,12 +33,18 @@ bias_ih_l0 + bias_hh_l0 = b (``to_torch`` / ``from_torch`` in cells/base.py; PyT
 import numpy as np
 
 from ..activations import get_elementwise_activation
-from .base import Cell
+from ..layers.base import documented
+from .base import CELL_ARGUMENTS, Cell
 
 
+@documented(CELL_ARGUMENTS)
 class SimpleRNNCell(Cell):
-    """``SimpleRNNCell(units, activation="tanh", dropout=0.0, recurrent_dropout=0.0)``: one step. See the module
-    docstring for the equations and shapes. Raises ValueError for an unknown activation."""
+    """``SimpleRNNCell(units, activation="tanh", dropout=0.0, recurrent_dropout=0.0, ...)``: one step; its state is
+    ``[h]``.
+
+    Arguments:
+        activation="tanh"       "tanh", "relu", "sigmoid", "linear" or None (linear); ValueError for another name
+    """
 
     gates = 1
     state_names = ("h",)

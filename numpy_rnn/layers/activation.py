@@ -16,13 +16,19 @@ import numpy as np
 
 from ..activations import get_activation
 from ..checks import check_gradient
-from .base import Layer
+from .base import Layer, documented
 
 
+@documented()
 class Activation(Layer):
-    """``Activation(activation)``: one of activations.py's names ("sigmoid", "tanh", "relu", "softmax", "linear");
-    None means linear. Raises ValueError for an unknown name, TypeError for token ids (they are not numbers to
-    transform) and ValueError for input of the wrong size or values."""
+    """``Activation(activation, ...)``: a function applied to every value (softmax: to every row of the last axis).
+
+    Arguments:
+        activation              one of activations.py's names ("sigmoid", "tanh", "relu", "softmax", "linear");
+                                None means linear
+
+    Raises ValueError for an unknown name, TypeError for token ids (they are not numbers to transform) and
+    ValueError for input of the wrong size or values."""
 
     config_keys = Layer.config_keys + ("activation",)
 

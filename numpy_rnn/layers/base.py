@@ -13,13 +13,38 @@ Optimizers only ever see ``(params, grads)`` pairs, so they never need to know w
 a layer declares what it takes and gives, and what it carries from one call to the next, and a model asks (see "What
 a model asks of a layer" below) instead of testing which class the layer is.
 """
+import inspect
 import re
+import sys
 
 import numpy as np
 
 from ..checks import (NoForwardPassError, check_dtype, check_input_array, check_positive_int, check_random_state,
                       check_real_array)
 from ..initializers import make_initializer
+
+# The arguments every layer takes besides its own, as help() lists them (``documented`` adds them to each layer's).
+COMMON_ARGUMENTS = """Arguments every layer takes:
+    input_dim=None          the input's width F (for token ids: the vocabulary size); None: read from the input
+    input_shape=None        the input's shape without the batch axis, (steps, features) or (steps,) for token ids
+    dtype=float64           "float32" or "float64"
+    random_state=None       seed of the initial weights (and dropout masks) when the layer builds itself; in
+                            a model, the model's generator draws them
+    initializer="numpy"     "numpy", or "tensorflow" for TensorFlow's own initializers (needs TensorFlow)
+    name=None               the layer's name (None: its class name in snake case, as in Keras)"""
+
+
+def documented(arguments=COMMON_ARGUMENTS):
+    """Class decorator: what ``help(layer_class)`` shows. The class's own docstring (its signature, its arguments and
+    what it raises), then ``arguments``, the ones every layer (or cell) takes, then the docstring of the class's file:
+    the equations and shapes, written once, there."""
+    def decorate(cls):
+        module = sys.modules[cls.__module__]
+        path = cls.__module__.replace(".", "/") + ".py"
+        cls.__doc__ = "\n\n".join([inspect.cleandoc(cls.__doc__), arguments,
+                                    f"The equations and shapes ({path}):", inspect.cleandoc(module.__doc__)])
+        return cls
+    return decorate
 
 
 class Layer:

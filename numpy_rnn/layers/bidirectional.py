@@ -27,16 +27,25 @@ modules name the backward direction's parameters with a ``_reverse`` suffix (``t
 import numpy as np
 
 from ..checks import check_gradient
-from .base import Layer
+from .base import Layer, documented
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 
+@documented()
 class Bidirectional(Layer):
-    """``Bidirectional(layer, merge_mode="concat", backward_layer=None)``: ``layer`` is a recurrent layer (SimpleRNN,
-    LSTM, GRU, LayerNormSimpleRNN or RNN); the backward direction is a fresh copy of it with ``go_backwards`` flipped,
-    unless ``backward_layer`` gives one (with the same return_sequences and return_state, and go_backwards set).
-    Raises TypeError/ValueError for anything else. See the module docstring for the equations and shapes."""
+    """``Bidirectional(layer, merge_mode="concat", backward_layer=None, name=None, ...)``: ``layer`` reads the
+    sequence forwards, a copy of it backwards, and their outputs are merged.
+
+    Arguments:
+        layer                   a recurrent layer (SimpleRNN, LSTM, GRU, LayerNormSimpleRNN or RNN)
+        merge_mode="concat"     "concat", "sum", "mul", "ave", or None (a list of the two outputs)
+        backward_layer=None     the backward direction; None: a fresh copy of ``layer`` with ``go_backwards``
+                                flipped (one given must have the same return_sequences and return_state, and
+                                go_backwards set)
+        name=None               None: "bidirectional_" and the layer's name
+
+    Raises TypeError/ValueError for anything else."""
 
     def __init__(self, layer, merge_mode="concat", backward_layer=None, name=None, **kwargs):
         layer = _recurrent_layer(layer, "layer")

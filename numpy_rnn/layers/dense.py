@@ -34,20 +34,25 @@ import numpy as np
 
 from ..activations import get_activation
 from ..checks import check_gradient, check_positive_int, check_state_dict
-from .base import Layer
+from .base import Layer, documented
 from .embedding import Embedding
 from .projection import bias_gradient, project, project_backward
 
 
+@documented()
 class Dense(Layer):
-    """``Dense(units, activation=None, tied_to=None)``: see the module docstring. Token ids as input are read as
-    one-hot rows.
+    """``Dense(units, activation=None, tied_to=None, ...)``: y = activation(x W + b) on the last axis (below).
 
-    ``tied_to``: an Embedding whose table (V, D) this layer uses, transposed, as its kernel; units must then be its
-    input_dim V and the input width its output_dim D. In a saved configuration it is the Embedding's name, which a
-    Sequential resolves when the Dense joins it after that Embedding.
+    Arguments:
+        units                   U, the output's width
+        activation=None         "sigmoid", "tanh", "relu", "softmax", "linear", or None (linear)
+        tied_to=None            an Embedding whose table (V, D) this layer uses, transposed, as its kernel; units
+                                must then be its input_dim V and the input width its output_dim D. In a saved
+                                configuration it is the Embedding's name, which a Sequential resolves when the Dense
+                                joins it after that Embedding.
 
-    Raises ValueError/TypeError for invalid arguments and for input of the wrong size or values.
+    Input: (B, F) or (B, T, F) floats; token ids are read as one-hot rows. Raises ValueError/TypeError for invalid
+    arguments and for input of the wrong size or values.
     """
 
     config_keys = Layer.config_keys + ("units", "activation", "tied_to")

@@ -28,7 +28,7 @@ decides a run, and the model file keeps that generator's state.
 import numpy as np
 
 from ..checks import check_gradient, check_random_state
-from .base import Layer
+from .base import Layer, documented
 
 
 def check_rate(rate, name="rate"):
@@ -46,8 +46,17 @@ def dropout_mask(rng, shape, rate, dtype):
     return keep.astype(dtype) / dtype.type(1 - rate)
 
 
+@documented()
 class Dropout(Layer):
-    """``Dropout(rate, noise_shape=None, seed=None)``: see the module docstring.
+    """``Dropout(rate, noise_shape=None, seed=None, ...)``: while training, zero a fraction ``rate`` of the values.
+
+    Arguments:
+        rate                    the fraction of the values dropped while training, in [0, 1)
+        noise_shape=None        the shape of the mask, broadcast over the input's axes of size 1 (None: the input's
+                                shape; (None, 1, F): the same features dropped at every step); None entries take
+                                the input's size
+        seed=None               seed of the masks when the layer is not in a model (in a model, the model's
+                                generator draws them)
 
     Raises ValueError/TypeError for a rate outside [0, 1), a noise_shape that does not fit the input, and for input
     that is not a finite float array.

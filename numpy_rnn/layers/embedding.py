@@ -30,17 +30,24 @@ from functools import reduce
 
 import numpy as np
 
-from ..checks import check_gradient, check_positive_int, check_state_dict
-from .base import Layer
+from ..checks import check_gradient, check_input_array, check_positive_int, check_state_dict
+from .base import Layer, documented
 from .projection import project, project_backward
 
 
+@documented()
 class Embedding(Layer):
-    """``Embedding(input_dim, output_dim, mask_zero=False)``: vocabulary size V = input_dim, vector size D =
-    output_dim; ``mask_zero``: id 0 is padding, masked for the layers after this one.
+    """``Embedding(input_dim, output_dim, input_length=None, mask_zero=False, ...)``: token ids to vectors.
 
-    Input: integer ids of any shape; output: that shape plus (D,). Raises ValueError/TypeError for ids that are not
-    integers in [0, V).
+    Arguments:
+        input_dim               V, the vocabulary size (ids in [0, V))
+        output_dim              D, the size of each id's vector
+        input_length=None       the number of steps, when fixed (Keras's way of giving an Embedding its input shape)
+        mask_zero=False         id 0 is padding: the layers after this one skip it (recurrent layers) or ignore it
+                                (losses)
+
+    Input: integer ids of any shape; output: that shape plus (D,). Raises ValueError/TypeError for invalid arguments
+    and for ids that are not integers in [0, V) (and for one-hot rows stored as integers: pass the ids).
     """
 
     config_keys = Layer.config_keys + ("output_dim", "input_length", "mask_zero")
@@ -79,7 +86,8 @@ class Embedding(Layer):
         ids = np.asarray(ids)
         if ids.dtype.kind not in "iu":
             raise TypeError(f"{self.name}: {name} must be integer token ids, got dtype {ids.dtype}")
-        return self._check_input(ids, ids.ndim + 1, name)
+        return check_input_array(ids, ids.ndim + 1, self.input_dim, self.dtype, name=f"{self.name}: {name}",
+                                 ids_only=True)
 
     def forward(self, ids, training=False, mask=None):
         """The table's rows for ``ids``; ``training`` and ``mask`` change nothing here."""

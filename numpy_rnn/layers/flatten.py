@@ -15,12 +15,15 @@ mask). Keras weights: none.
 import numpy as np
 
 from ..checks import check_gradient
-from .base import Layer
+from .base import Layer, documented
 
 
+@documented()
 class Flatten(Layer):
-    """``Flatten()``: see the module docstring. Raises TypeError for token ids (flatten their one-hot rows, or put an
-    Embedding first) and ValueError for input of the wrong size or values."""
+    """``Flatten(...)``: every sample's features side by side in one vector. No arguments of its own.
+
+    Raises TypeError for token ids (flatten their one-hot rows, or put an Embedding first) and ValueError for input
+    of the wrong size or values."""
 
     def output_kind(self, input_kind):
         return "vector"

@@ -9,13 +9,18 @@ the output itself has the padded steps zeroed, as Keras's ``Masking`` does. Back
 import numpy as np
 
 from ..checks import check_gradient
-from .base import Layer
+from .base import Layer, documented
 
 
+@documented()
 class Masking(Layer):
-    """``Masking(mask_value=0.0)``: see the module docstring. Input: (B, T, F) floats (integers are read as numbers,
-    not token ids). Raises TypeError/ValueError for a mask_value that is not a finite number or input that is not
-    (B, T, F) numbers."""
+    """``Masking(mask_value=0.0, ...)``: the steps whose features all equal ``mask_value`` are padding.
+
+    Arguments:
+        mask_value=0.0          the value that marks a padded step (all of its features equal to it)
+
+    Input: (B, T, F) floats (integers are read as numbers, not token ids). Raises TypeError/ValueError for a
+    mask_value that is not a finite number or input that is not (B, T, F) numbers."""
 
     config_keys = Layer.config_keys + ("mask_value",)
 

@@ -52,7 +52,7 @@ import numpy as np
 
 from ..cells import CELL_CLASSES, Cell
 from ..checks import check_gradient, check_positive_int, check_random_state, check_real_array
-from .base import Layer
+from .base import COMMON_ARGUMENTS, Layer
 from .dropout import dropout_mask
 from .projection import project
 
@@ -65,12 +65,8 @@ LAYER_ARGUMENTS = """Arguments:
     go_backwards=False      read the steps last to first; the output sequence comes in that (reversed) order
     dropout=0.0             the fraction of the inputs dropped while training (one mask per sequence), in [0, 1)
     recurrent_dropout=0.0   the fraction of h_{t-1} dropped before W_h while training (one mask per sequence)
-    input_dim, input_shape  the input's width, or its shape without the batch axis (steps, features) or (steps,)
-    dtype=float64           "float32" or "float64"
-    random_state=None       seed of the initial weights and dropout masks when the layer builds itself (in a
-                            model, the model's generator draws both)
-    initializer="numpy"     "numpy", or "tensorflow" for TensorFlow's own initializers (needs TensorFlow)
-    name                    the layer's name (default: its class name in snake case)
+
+""" + COMMON_ARGUMENTS + """
 
 Input: (B, T, F) floats, or (B, T) integer token ids read as one-hot rows. ``forward(x, initial_state=None,
 training=False, mask=None)``, ``mask`` (B, T) booleans, False at padded steps, which leave the state unchanged;

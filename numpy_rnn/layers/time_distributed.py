@@ -22,7 +22,7 @@ Dense is (see losses.py). Token ids (B, T) fold to (B * T,) ids, which a Dense r
 import numpy as np
 
 from ..checks import check_gradient
-from .base import Layer
+from .base import Layer, documented
 
 
 def _persistence():
@@ -31,11 +31,16 @@ def _persistence():
     return persistence
 
 
+@documented()
 class TimeDistributed(Layer):
-    """``TimeDistributed(layer)``: see the module docstring. ``layer`` is a layer instance (or, when a saved model is
-    rebuilt, its description ``{"class": ..., "config": ...}``). Raises TypeError for something that is not a layer,
-    ValueError for a layer that cannot be applied step by step (one that carries state between calls or returns its
-    states) and for input without a time axis."""
+    """``TimeDistributed(layer, ...)``: ``layer`` applied to every time step, with the same weights at every step.
+
+    Arguments:
+        layer                   a layer instance (or, when a saved model is rebuilt, its description
+                                ``{"class": ..., "config": ...}``)
+
+    Raises TypeError for something that is not a layer, ValueError for a layer that cannot be applied step by step
+    (one that carries state between calls or returns its states) and for input without a time axis."""
 
     needs_sequences = True
     config_keys = ("input_dim", "input_shape", "dtype", "name", "layer")
