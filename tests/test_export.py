@@ -59,8 +59,9 @@ CASES = {
                             SimpleRNN(3), Dense(1)]), padded_features),
     "bidirectional-concat-masked": (
         lambda: Sequential([Embedding(V, 3, mask_zero=True, input_length=T),
-                            Bidirectional(LSTM(4, return_sequences=True)), Bidirectional(GRU(2), merge_mode="sum"),
-                            Dense(3, activation="tanh")]), padded_ids),
+                            Bidirectional(LSTM(4, return_sequences=True)),
+                            Bidirectional(GRU(2, return_sequences=True), merge_mode="sum"),
+                            Dense(3, activation="tanh")]), padded_ids),  # the padded steps' outputs are seen
     "bidirectional-mul-ave": (
         lambda: Sequential([Bidirectional(SimpleRNN(3, return_sequences=True), merge_mode="mul",
                                           input_shape=(T, F)),
@@ -118,6 +119,40 @@ def test_to_keras_refuses_a_tied_dense_ids_read_as_one_hot_and_a_stateful_model_
         stateful.to_keras()
     with pytest.raises(TypeError, match="batch_size"):
         stateful.to_keras(batch_size=2.5)
+
+
+def test_the_keras_optimizer_gets_the_hyper_parameters_and_the_learning_rate_reached():
+    """What to_keras compiles with, read through a stand-in for Keras (so that this runs without it): the same
+    optimizer class with every hyper-parameter, the learning rate the model has reached, and the loss and metrics
+    Keras has (the others left out with a warning)."""
+    from types import SimpleNamespace
+
+    from numpy_rnn import SGD
+    from numpy_rnn.export import _keras_compile_arguments
+
+    keras = SimpleNamespace(optimizers=SimpleNamespace(SGD=lambda **config: ("SGD", config)))
+    model = Sequential([LSTM(3, return_sequences=True, input_shape=(T, F)), Dense(2, activation="softmax")])
+    model.compile(SGD(learning_rate=0.1, momentum=0.5, nesterov=True, global_clipnorm=2.0),
+                  "categorical_crossentropy", metrics=["acc", "last_time_step_mse"], weighted_metrics=["mse"])
+    model.optimizer.learning_rate = 0.025  # lowered since, as by ReduceLROnPlateau
+    with pytest.warns(UserWarning, match="last_time_step_mse"):
+        arguments = _keras_compile_arguments(model, keras)
+    assert arguments == {"optimizer": ("SGD", {"learning_rate": 0.025, "momentum": 0.5, "nesterov": True,
+                                               "global_clipnorm": 2.0}),
+                         "loss": "categorical_crossentropy", "metrics": ["accuracy"], "weighted_metrics": ["mse"]}
+    model.compile("sgd", loss=lambda y, out: (0.0, np.zeros_like(out)))
+    with pytest.raises(ValueError, match="compile=False"):
+        _keras_compile_arguments(model, keras)
+
+
+def test_bidirectional_gru_weights_go_back_in_as_keras_gives_them():
+    """Keras's arrays of a GRU are 3 (its two biases stacked), not its 4 params: from_keras relies on this."""
+    rng = np.random.default_rng(10)
+    layer = Bidirectional(GRU(3))
+    layer.build(F, rng)
+    weights = [w + 1.0 for w in layer.get_weights()]
+    layer.set_weights(weights)
+    assert all(np.array_equal(a, b) for a, b in zip(layer.get_weights(), weights))
 
 
 def test_to_torch_refuses_activations_nn_rnn_lacks():
@@ -188,6 +223,21 @@ def test_to_torch_carries_and_continues_a_stateful_model_s_states():
         assert relative_error(module(first).numpy(), model.predict(first)) < 1e-5
 
 
+def test_to_torch_of_a_stateful_masked_model_outputs_0_before_the_first_real_step():
+    """Carried states are not zero: before a sequence's first real step numpy_rnn outputs 0, not the carried h."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    model = randomized(Sequential([Masking(input_shape=(T, F)), GRU(3, stateful=True, return_sequences=True),
+                                   LSTM(2, stateful=True, return_sequences=True)]), rng)
+    model.predict(rng.normal(size=(4, T, F)))
+    x = padded_features(rng)
+    module = model.to_torch()
+    with torch.no_grad():
+        out = module(x).numpy()
+    expected = model.predict(x)
+    assert np.all(expected[0, :2] == 0) and relative_error(out, expected) < 1e-5
+
+
 def test_to_torch_shares_a_tied_table_and_warns_that_bptt_steps_is_dropped():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(5)
@@ -252,6 +302,19 @@ def test_to_keras_of_a_stateful_model_carries_its_states_at_the_fixed_batch_size
     keras_model = model.to_keras(batch_size=2)
     for x in (second, third):
         assert relative_error(keras_model.predict(x, batch_size=2, verbose=0), model.predict(x)) < 1e-5
+
+
+def test_to_keras_of_a_stateful_masked_model_outputs_0_before_the_first_real_step():
+    keras_or_skip()
+    rng = np.random.default_rng(11)
+    model = randomized(Sequential([Masking(input_shape=(T, F)), GRU(3, stateful=True, return_sequences=True),
+                                   LSTM(2, stateful=True, return_sequences=True)]), rng)
+    model.predict(rng.normal(size=(4, T, F)))
+    x = padded_features(rng)
+    keras_model = model.to_keras(batch_size=4)
+    expected = model.predict(x)
+    assert np.all(expected[0, :2] == 0)
+    assert relative_error(keras_model.predict(x, batch_size=4, verbose=0), expected) < 1e-5
 
 
 def test_a_trained_model_continues_training_in_keras_compiled_as_it_was():
