@@ -52,11 +52,11 @@ import warnings
 
 import numpy as np
 
+from .activations import ACTIVATIONS, ELEMENTWISE
+from .cells import GRUCell, LSTMCell, SimpleRNNCell
 from .checks import check_dtype, check_positive_int
 from .layers import (GRU, LSTM, RNN, Activation, Bidirectional, Dense, Dropout, Embedding, Flatten, LayerNormSimpleRNN,
                      Masking, SimpleRNN, TimeDistributed)
-from .activations import ACTIVATIONS, ELEMENTWISE
-from .cells import GRUCell, LSTMCell, SimpleRNNCell
 from .metrics import METRICS
 from .optimizers import SGD, Adagrad, Adam, RMSprop
 
@@ -114,9 +114,10 @@ def _check_exportable(layer, target, first=False, ids=False):
 
 
 def _first_reads_ids(model, input_shape):
-    """Whether the model's first layer reads token ids (an input shape of one axis (steps,))."""
+    """Whether the model's first layer reads token ids: an Embedding, or a layer that needs sequences given an input
+    shape of one axis, (steps,)."""
     first = model.layers[0]
-    return first.reads_token_ids_only or (input_shape is not None and len(input_shape) == 1 and first.needs_sequences)
+    return first.reads_token_ids_only or (len(input_shape) == 1 and first.needs_sequences)
 
 
 def _input_shape(model, input_shape):

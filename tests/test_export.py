@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from numpy_rnn import (GRU, LSTM, RNN, Activation, Bidirectional, Dense, Dropout, Embedding, Flatten,
-                       LayerNormSimpleRNN, LSTMCell, Masking, Sequential, SimpleRNN, TimeDistributed, relative_error)
+                       LayerNormSimpleRNN, Masking, Sequential, SimpleRNN, TimeDistributed, relative_error)
 from numpy_rnn.cells import Cell
 
 V, T, F = 9, 6, 3  # vocabulary, steps, features
