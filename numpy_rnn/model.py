@@ -36,6 +36,7 @@ import inspect
 
 import numpy as np
 
+from . import export
 from .callbacks import History
 from .checks import check_dtype, check_positive_int, check_random_state
 from .data.batches import chunks, count_batches, minibatches
@@ -704,6 +705,25 @@ class Sequential:
         """The model ``get_config`` described. Raises ValueError/TypeError for a description that does not fit."""
         return cls([layer_from_config(entry) for entry in config["layers"]], random_state=config.get("random_state"),
                    name=config.get("name", "sequential"), dtype=config.get("dtype"))
+
+    # -- when you outgrow numpy_rnn: export.py maps each layer to Keras's and PyTorch's -------------------------------
+    def to_keras(self, batch_size=None, input_shape=None, compile=True):
+        """A ``keras.Sequential`` with the same layers and weights, compiled as this model is (``compile=False``:
+        not compiled). ``batch_size`` is required for a stateful model (Keras fixes it); ``input_shape`` when the
+        first layer was not given one. Raises ValueError for what Keras does not have (export.py lists it)."""
+        return export.to_keras(self, batch_size, input_shape, compile)
+
+    @classmethod
+    def from_keras(cls, keras_model, dtype=None, compile=True):
+        """The model of a ``keras.Sequential`` made of layers numpy_rnn has, with its weights, compiled as it is.
+        ``dtype``: Keras's by default. Raises ValueError naming a layer or setting numpy_rnn does not have."""
+        return export.from_keras(cls, keras_model, dtype, compile)
+
+    def to_torch(self, input_shape=None):
+        """A torch ``nn.Module`` whose forward gives this model's outputs (float32). Unlike a layer's ``to_torch()``,
+        which gives a dict of arrays under PyTorch's names, this gives a module. Raises ValueError for what PyTorch
+        does not have (export.py)."""
+        return export.to_torch(self, input_shape)
 
     def _file_description(self):
         if self.optimizer is None:

@@ -983,3 +983,43 @@ MUTANTS += [
                "messages: without matplotlib, a script that has trained and printed ends in a traceback"),
     ),
 ]
+
+# Issue 17: a model exported to PyTorch and Keras gives numpy_rnn's outputs (numpy_rnn/export.py, export_torch.py).
+# The Keras side's own tests need TensorFlow; the mutants here are caught without it (PyTorch, or a stand-in for Keras).
+EXPORT = ["tests/test_export.py"]
+MUTANTS += [
+    *in_file(
+        "numpy_rnn/export_torch.py", EXPORT,
+        Mutant("states = [torch.where(keep[None, :, t], n, s) for n, s in zip(new, states)]", "states = new",
+               "PyTorch export: a padded step changes the states like a real one"),
+        Mutant("sequence = torch.stack(outputs, dim=1) * seen", "sequence = torch.stack(outputs, dim=1)",
+               "PyTorch export: the outputs before a sequence's first real step are its initial state, not 0"),
+        Mutant("steps_mask = None if mask is None else mask.flip(1)", "steps_mask = mask",
+               "PyTorch export: go_backwards reverses the steps but not their mask"),
+        Mutant("            y_b = y_b.flip(1)  # back to the input's order\n", "",
+               "PyTorch export: Bidirectional merges the backward outputs last step first"),
+        Mutant("                y_f, y_b = y_f * real, y_b * real\n", "",
+               "PyTorch export: Bidirectional outputs a padded step's values instead of 0"),
+        Mutant("z = F.embedding(x, self.linear.weight.t()) + self.linear.bias", "z = F.embedding(x, self.linear.weight.t())",
+               "PyTorch export: a Dense reading token ids forgets its bias"),
+        Mutant("            self.states = [s.detach() for s in states]  # constants in the next call, as in numpy_rnn\n",
+               "", "PyTorch export: a stateful layer does not carry its states into the next call"),
+    ),
+    *in_file(
+        "numpy_rnn/export.py", EXPORT,
+        Mutant('table = _tensor(torch, state["weight_ih_l0"].T)', 'table = _tensor(torch, layer.params["W_x"])',
+               "PyTorch export: the rows for token ids come in numpy_rnn's gate order (a GRU's z, r, n), not torch's"),
+        Mutant("            linear.weight = shared[layer.tied_to].embedding.weight\n", "",
+               "PyTorch export: a tied Dense gets a copy of the table, which then trains apart from the Embedding"),
+        Mutant("(**optimizer.get_config())", "()",
+               "Keras export: the optimizer starts from Keras's defaults, not the model's hyper-parameters"),
+        Mutant("            if known:\n                into.append(KERAS_METRICS[known[0]])\n",
+               "            if known:\n                metrics.append(KERAS_METRICS[known[0]])\n",
+               "Keras export: weighted metrics are compiled as plain ones"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/bidirectional.py", EXPORT,
+        Mutant("n = len(self.forward_layer.get_weights())", "n = len(self.forward_layer.params)",
+               "Bidirectional.set_weights counts a GRU's params (4), not Keras's arrays (3)"),
+    ),
+]

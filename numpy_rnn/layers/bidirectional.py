@@ -263,7 +263,7 @@ class Bidirectional(Layer):
         changes nothing, when their number or a shape does not fit."""
         weights = list(weights)
         self._require_built()
-        n = len(self.forward_layer.params)
+        n = len(self.forward_layer.get_weights())  # Keras's arrays: a GRU has 3 (its two biases in one), 4 params
         if len(weights) != 2 * n:
             raise ValueError(f"{self.name}: set_weights expects {2 * n} arrays (the forward layer's, then the "
                              f"backward layer's), got {len(weights)}")
