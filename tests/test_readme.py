@@ -2,6 +2,8 @@
 import os
 import re
 
+import pytest
+
 README = os.path.join(os.path.dirname(__file__), os.pardir, "README.md")
 
 
@@ -79,3 +81,10 @@ def test_the_readme_language_model_example_prints_what_the_readme_says(capsys):
     assert abs(float(got[0].split()[2]) - float(claimed[0].split()[2])) < 0.05
     assert got[0].split("(")[1] == claimed[0].split("(")[1]
     assert len(got) == len(claimed) and got[1].startswith("the ")
+
+
+def test_the_readme_export_example_runs_when_keras_and_torch_are_installed(capsys):
+    pytest.importorskip("tensorflow")
+    pytest.importorskip("torch")
+    out = run_example("keras_model = model.to_keras()", capsys)
+    assert float(out.split()[0]) < 1e-5
