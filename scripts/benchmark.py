@@ -456,12 +456,37 @@ class BusyCore:
         return False
 
 
+def cpu_name():
+    """The processor's model name (Linux's /proc/cpuinfo; the platform's description elsewhere)."""
+    import platform
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def numpy_simd():
+    """The SIMD extensions NumPy found on this CPU and can dispatch to (as ``np.show_runtime()`` lists them under
+    "found"): whether its elementwise loops (tanh, exp) have vector code here. X86_V4 is AVX-512, X86_V3 AVX2."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:  # NumPy before 2.0
+        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    found = [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
+    return " ".join(found) or "baseline only"
+
+
 def versions():
     import importlib.metadata
     import platform
 
     import numpy
-    found = {"python": platform.python_version(), "numpy": numpy.__version__, "cores": os.cpu_count()}
+    found = {"cpu": cpu_name(), "simd": numpy_simd(), "python": platform.python_version(), "numpy": numpy.__version__,
+             "cores": os.cpu_count()}
     for name, packages in (("torch", ("torch",)), ("tensorflow", ("tensorflow-cpu", "tensorflow"))):
         found[name] = "not installed"
         for package in packages:
