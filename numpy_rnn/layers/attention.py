@@ -178,14 +178,14 @@ class _ScoredAttention(Layer):
 
     def backward(self, dout):
         """[dquery, dvalue] ([dquery, dvalue, dkey] when a key was given) for ``dout`` = dL/doutput, or for
-        ``(dL/doutput, dL/dweights)`` after ``return_attention_scores=True``; the scale's gradient goes to
-        ``self.grads``. Never modifies ``dout``."""
+        ``(dL/doutput, dL/dweights)`` after ``return_attention_scores=True`` (an array alone there: the weights
+        did not reach the loss); the scale's gradient goes to ``self.grads``. Never modifies ``dout``."""
         v, p, a, m_drop, query_mask, kept, key_given, returned_weights, o_shape = self._require_cache()
         da_out = None
-        if returned_weights:
-            if not isinstance(dout, (list, tuple)) or len(dout) != 2:
+        if returned_weights and isinstance(dout, (list, tuple)):
+            if len(dout) != 2:
                 raise TypeError(f"{self.name}: dout must be a pair (doutput, dweights) after a forward pass with "
-                                "return_attention_scores=True (either may be None)")
+                                f"return_attention_scores=True (either may be None), got {len(dout)} items")
             dout, da_out = dout
             if da_out is not None:
                 da_out = check_gradient(da_out, a.shape, self.dtype, name="dout's dweights")
