@@ -16,7 +16,9 @@ from numpy_rnn.persistence import layer_config, layer_from_config
 B, TQ, TV, D, DV = 2, 3, 4, 3, 2
 
 LAYERS = {"dot": lambda: Attention(), "dot-scaled": lambda: Attention(use_scale=True),
-          "additive": lambda: AdditiveAttention(), "additive-unscaled": lambda: AdditiveAttention(use_scale=False)}
+          "additive": lambda: AdditiveAttention(), "additive-unscaled": lambda: AdditiveAttention(use_scale=False),
+          "concat": lambda: Attention(score_mode="concat"),
+          "concat-scaled": lambda: Attention(use_scale=True, score_mode="concat")}
 
 # value_mask: sample 0 has two padded encoder steps; query_mask: sample 1's last decoder step is padding.
 VALUE_MASK = np.array([[True, True, False, False], [True, True, True, True]])
@@ -68,7 +70,7 @@ def test_gradients_match_finite_differences(which, mask, key, scores):
     upstream = (g, rng.normal(size=(B, TQ, TV))) if scores else g
     report = check_gradients(layer, inputs, upstream, mask=MASKS[mask], return_attention_scores=scores)
     assert report.ok, report
-    assert set(layer.grads) == ({"scale"} if layer.use_scale else set())
+    assert set(layer.grads) == set(layer.params)
 
 
 @pytest.mark.parametrize("which", ["dot-scaled", "additive"])
@@ -135,6 +137,10 @@ def test_outputs_and_every_gradient_match_pytorch_autograd(which, key):
     if isinstance(layer, AdditiveAttention):
         h = torch.tanh(q_t.unsqueeze(2) + k_t.unsqueeze(1))  # (B, Tq, Tv, D)
         s = (h * scale_t).sum(-1) if scale_t is not None else h.sum(-1)
+    elif layer.score_mode == "concat":
+        w_t = torch.tensor(layer.params["concat_score_weight"], requires_grad=True)
+        z = q_t.unsqueeze(2) + k_t.unsqueeze(1)
+        s = w_t * torch.tanh(z * scale_t if scale_t is not None else z).sum(-1)
     else:
         s = q_t @ k_t.transpose(1, 2)
         s = s * scale_t if scale_t is not None else s
@@ -150,6 +156,8 @@ def test_outputs_and_every_gradient_match_pytorch_autograd(which, key):
         assert relative_error(mine, theirs.numpy()) < 1e-10, name
     if scale_t is not None:
         assert relative_error(layer.grads["scale"], scale_t.grad.numpy()) < 1e-10
+    if "concat_score_weight" in layer.params:
+        assert relative_error(layer.grads["concat_score_weight"], w_t.grad.numpy()) < 1e-10
 
 
 # -- masks ------------------------------------------------------------------------------------------------------------
@@ -253,6 +261,27 @@ def test_the_forward_pass_computes_keras_s_equations():
     np.testing.assert_allclose(AdditiveAttention(use_scale=False).forward([q2, v2]), softmax(plain) @ v2, rtol=1e-13)
     assert AdditiveAttention(use_scale=False).get_weights() == [] and Attention().get_weights() == []
 
+    concat = Attention(use_scale=True, score_mode="concat")
+    concat.build(D)
+    assert [w.shape for w in concat.get_weights()] == [(), ()]  # Keras: [scale, concat_score_weight], both 1
+    assert all(w == 1.0 for w in concat.get_weights())
+    concat.set_weights([np.array(0.5), np.array(2.0)])
+    scores = 2.0 * np.tanh(0.5 * (q[:, :, None] + k[:, None])).sum(-1)
+    np.testing.assert_allclose(concat.forward([q, v, k]), softmax(scores) @ v, rtol=1e-13)
+    assert list(Attention(score_mode="concat").params) == []  # built on first call
+    plain = Attention(score_mode="concat")
+    np.testing.assert_allclose(plain.forward([q, v, k]), softmax(np.tanh(q[:, :, None] + k[:, None]).sum(-1)) @ v,
+                               rtol=1e-13)
+    assert list(plain.params) == ["concat_score_weight"]
+
+
+def test_a_third_mask_the_key_s_is_ignored_as_in_keras():
+    rng = np.random.default_rng(14)
+    layer = make_layer("additive", rng)
+    inputs = make_inputs(rng)
+    np.testing.assert_array_equal(layer.forward(inputs, mask=[QUERY_MASK, VALUE_MASK, ~VALUE_MASK]),
+                                  layer.forward(inputs, mask=[QUERY_MASK, VALUE_MASK]))
+
 
 @pytest.mark.parametrize("layer", [Attention(use_scale=True, dropout=0.1, seed=3, name="att"),
                                    AdditiveAttention(use_scale=False, dtype="float32")], ids=["dot", "additive"])
@@ -277,7 +306,9 @@ def test_keras_attention_weights_give_the_same_outputs():
     q, v, k = (x.astype(np.float32) for x in make_inputs(rng))
     mask = [QUERY_MASK, VALUE_MASK]
     for theirs, ours in ((tf.keras.layers.Attention(use_scale=True), Attention(use_scale=True)),
-                         (tf.keras.layers.AdditiveAttention(), AdditiveAttention())):
+                         (tf.keras.layers.AdditiveAttention(), AdditiveAttention()),
+                         (tf.keras.layers.Attention(use_scale=True, score_mode="concat"),
+                          Attention(use_scale=True, score_mode="concat"))):
         theirs([q, v, k])
         weights = [w + 0.3 for w in theirs.get_weights()]
         theirs.set_weights(weights)
@@ -291,7 +322,6 @@ def test_keras_attention_weights_give_the_same_outputs():
 # -- refused calls ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs, error, words", [
     (dict(use_scale="yes"), TypeError, "use_scale"),
-    (dict(score_mode="concat"), ValueError, "concat"),
     (dict(score_mode="cosine"), ValueError, "score_mode"),
     (dict(dropout=1.0), ValueError, "dropout"),
     (dict(dropout="a lot"), TypeError, "dropout"),
@@ -327,7 +357,7 @@ def test_bad_calls_are_refused_by_name_and_change_nothing():
         (lambda: layer.forward([q, v, k], mask=[None, VALUE_MASK[:, :3]]), ValueError, "value_mask must have shape"),
         (lambda: layer.forward([q, v, k], mask=[QUERY_MASK.T, None]), ValueError, "query_mask must have shape"),
         (lambda: layer.forward([q, v, k], mask=[None, VALUE_MASK * 2]), ValueError, "value_mask must hold"),
-        (lambda: layer.forward([q, v, k], mask=[None, VALUE_MASK, VALUE_MASK]), TypeError, "key has no mask"),
+        (lambda: layer.forward([q, v, k], mask=[None, VALUE_MASK, None, None]), TypeError, "of length 4"),
     ]
     for call, error, words in bad_calls:
         with pytest.raises(error, match=words):

@@ -454,6 +454,7 @@ def test_recurrent_layers_with_masks(which, x, mask):
 
 
 ATTENTION = [lambda: Attention(), lambda: Attention(use_scale=True, dropout=0.5), lambda: AdditiveAttention(),
+             lambda: Attention(score_mode="concat", use_scale=True),
              lambda: AdditiveAttention(use_scale=False)]
 
 

@@ -10,10 +10,14 @@ reads encoder step j, and a heat map of it (numpy_rnn.plotting.plot_attention) s
 
 Forward, as Keras's ``Attention`` (Luong's dot product) and ``AdditiveAttention`` (Bahdanau's sum of tanh):
 
-    Attention:             r = q k^T                          (B, Tq, Tv)   r[b, i, j] = q[b, i] . k[b, j]
+    Attention, "dot":      r = q k^T                          (B, Tq, Tv)   r[b, i, j] = q[b, i] . k[b, j]
                            s = scale * r                      scale: a scalar weight (use_scale=True), else 1
-    AdditiveAttention:     h = tanh(q[:, :, None] + k[:, None])                        (B, Tq, Tv, D)
+    AdditiveAttention:     z = q[:, :, None] + k[:, None]     (B, Tq, Tv, D)   z[b, i, j] = q[b, i] + k[b, j]
+                           h = tanh(z)
                            s = sum over D of scale * h        scale (D,) (use_scale=True), else all ones
+    Attention, "concat":   z = q[:, :, None] + k[:, None]     (B, Tq, Tv, D)
+                           h = tanh(scale * z)                scale: a scalar (use_scale=True), else 1
+                           s = w * sum over D of h            w: the scalar concat_score_weight
     both:                  p = softmax over Tv of s, the masked steps left out (below)
                            a = p * m_drop                     training with dropout > 0 (inverted dropout), else a = p
                            o = a v                            (B, Tq, Dv)   o[b, i] = sum_j a[b, i, j] v[b, j]
@@ -22,7 +26,8 @@ Forward, as Keras's ``Attention`` (Luong's dot product) and ``AdditiveAttention`
 Keras's AdditiveAttention has no projections: Bahdanau et al. score v^T tanh(W_q q + W_k k), and Keras leaves W_q
 and W_k to Dense layers applied to the query and key before this one. ``scale`` plays the part of Bahdanau's v.
 
-Masks (``mask=[query_mask, value_mask]``, each (B, Tq) / (B, Tv) booleans or None; True at real steps):
+Masks (``mask=[query_mask, value_mask]``, each (B, Tq) / (B, Tv) booleans or None; True at real steps; a third
+entry, the key's mask, is ignored, as in Keras: the value's mask marks the padded steps of both):
 
     keep[b, i, j] = value_mask[b, j]  (and j <= i with use_causal_mask=True: step i sees no later step)
     p[b, i, j] = exp(s[b, i, j] - c) / sum over kept j' of exp(s[b, i, j'] - c)   kept j, exactly 0 elsewhere
@@ -41,11 +46,14 @@ Backward, given do (B, Tq, Dv) and, when the weights were returned too, da_out (
     dp = da * m_drop                            dropout's mask, a constant of the forward pass (dp = da without)
     ds = p * (dp - sum over Tv of p * dp)       the softmax's Jacobian: ds_j = sum_j' p_j (delta_jj' - p_j') dp_j'
                                                 (masked steps have p = 0, so they get ds = 0)
-    Attention:          dr = scale * ds,   dscale = sum of ds * r
+    "dot":              dr = scale * ds,   dscale = sum of ds * r
                         dq = dr k           (B, Tq, D)     dk = dr^T q     (B, Tv, D)
     AdditiveAttention:  dh = ds[..., None] * scale,   dscale = sum over B, Tq, Tv of ds[..., None] * h   (D,)
-                        dz = dh * (1 - h^2)            (z = q[:, :, None] + k[:, None], h = tanh(z))
-                        dq = sum over Tv of dz         dk = sum over Tq of dz
+                        dz = dh * (1 - h^2)
+                        dq = sum over Tv of dz         dk = sum over Tq of dz      (z = q[:, :, None] + k[:, None])
+    "concat":           dh = w * ds[..., None],   dw = sum of ds * (sum over D of h)
+                        du = dh * (1 - h^2)            (u = scale * z, h = tanh(u))
+                        dscale = sum of du * z,   dz = scale * du,   then dq, dk as above
     key not given:      dv = dv + dk        (the value is used twice, as value and as key: both uses add up)
 
 The call (these layers take two or three inputs, so the one-input contract of the other layers is widened):
@@ -56,9 +64,8 @@ The call (these layers take two or three inputs, so the one-input contract of th
     [dquery, dvalue] = layer.backward(doutput)          [dquery, dvalue, dkey] when a key was given
     layer.backward((doutput, dweights))                 after return_attention_scores=True (either may be None)
 
-Keras weights: Attention [scale ()] with use_scale=True (initialized to 1), else none; AdditiveAttention [scale (D,)]
-with use_scale=True (Glorot uniform, Keras's default), else none. score_mode="concat" (Keras's other Attention
-score) is not implemented here: AdditiveAttention computes the same kind of score.
+Keras weights: Attention [scale ()] with use_scale=True, then [concat_score_weight ()] with score_mode="concat" (both
+initialized to 1); AdditiveAttention [scale (D,)] with use_scale=True (Glorot uniform, Keras's default), else none.
 """
 import numpy as np
 
@@ -76,6 +83,17 @@ def softmax_kept(s, keep):
     e = np.exp(s - c)
     total = e.sum(axis=-1, keepdims=True)
     return e / np.where(total > 0, total, 1.0)
+
+
+def pairwise_sum(q, k):
+    """z[b, i, j] = q[b, i] + k[b, j], (B, Tq, Tv, D): every query step next to every key step."""
+    return q[:, :, None, :] + k[:, None, :, :]
+
+
+def pairwise_sum_backward(dz):
+    """(dq, dk) for dz (B, Tq, Tv, D): q[b, i] is in every z[b, i, j], so its gradient sums over j (Tv), and k[b, j]'s
+    over i (Tq)."""
+    return dz.sum(axis=2), dz.sum(axis=1)
 
 
 class _ScoredAttention(Layer):
@@ -131,9 +149,10 @@ class _ScoredAttention(Layer):
     def _check_mask(self, mask, B, Tq, Tv):
         if mask is None:
             return None, None
-        if not isinstance(mask, (list, tuple)) or len(mask) not in (2, 3) or (len(mask) == 3 and mask[2] is not None):
-            raise TypeError(f"{self.name}: mask must be a list [query_mask, value_mask] (either may be None; a key "
-                            f"has no mask of its own), got {mask!r:.80}")
+        if not isinstance(mask, (list, tuple)) or len(mask) not in (2, 3):
+            raise TypeError(f"{self.name}: mask must be a list [query_mask, value_mask] (either may be None), got "
+                            f"{type(mask).__name__}" + (f" of length {len(mask)}" if isinstance(mask, (list, tuple))
+                                                        else ""))
         checked = []
         for m, what, shape in ((mask[0], "query_mask", (B, Tq)), (mask[1], "value_mask", (B, Tv))):
             if m is not None:
@@ -215,7 +234,8 @@ class Attention(_ScoredAttention):
 
     Arguments:
         use_scale=False         True: the scores are multiplied by a learned scalar ``scale`` (starting at 1)
-        score_mode="dot"        "dot" (q . k); Keras's "concat" is not implemented (use AdditiveAttention)
+        score_mode="dot"        "dot" (q . k) or "concat" (a sum of tanh(scale (q + k)), weighted by a learned
+                                concat_score_weight)
         dropout=0.0             the fraction of the attention weights dropped while training, in [0, 1)
         seed=None               seed of dropout's masks when the layer is not in a model
 
@@ -227,37 +247,52 @@ class Attention(_ScoredAttention):
     config_keys = _ScoredAttention.config_keys + ("score_mode",)
 
     def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
-        if score_mode == "concat":
-            raise ValueError('score_mode="concat" is not implemented in numpy_rnn: use score_mode="dot", or '
-                             "AdditiveAttention, whose score is the same sum of tanh of query plus key")
-        if score_mode != "dot":
-            raise ValueError(f'score_mode must be "dot" (Keras\'s "concat" is not implemented), got {score_mode!r}')
+        if not isinstance(score_mode, str) or score_mode not in ("dot", "concat"):
+            raise ValueError(f'score_mode must be "dot" or "concat", got {score_mode!r}')
         self.score_mode = score_mode
         super().__init__(use_scale, dropout, seed, **kwargs)
 
     def _init_params(self, input_dim, rng):
-        return {"scale": np.ones(())} if self.use_scale else {}
+        params = {"scale": np.ones(())} if self.use_scale else {}
+        if self.score_mode == "concat":
+            params["concat_score_weight"] = np.ones(())
+        return params
 
     def build(self, input_dim, rng=None):
         super().build(input_dim, rng)
-        if self.use_scale:  # a scalar, shape () as in Keras (the base class's ascontiguousarray gives it one axis)
-            self.params["scale"] = self.params["scale"].reshape(())
-            self.grads["scale"] = self.grads["scale"].reshape(())
+        for name in self.params:  # scalars, shape () as in Keras (the base class's ascontiguousarray gives them an axis)
+            self.params[name] = self.params[name].reshape(())
+            self.grads[name] = self.grads[name].reshape(())
 
     def _scores(self, q, k):
-        r = q @ k.transpose(0, 2, 1)
-        s = self.params["scale"] * r if self.use_scale else r
-        return s, (q, k, r)
+        scale = self.params["scale"] if self.use_scale else 1.0
+        if self.score_mode == "dot":
+            r = q @ k.transpose(0, 2, 1)
+            return scale * r, (q, k, r)
+        z = pairwise_sum(q, k)
+        h = np.tanh(scale * z)
+        return self.params["concat_score_weight"] * h.sum(axis=-1), (z, h)
 
     def _scores_backward(self, ds, kept):
-        q, k, r = kept
-        if self.use_scale:
-            dr = self.params["scale"] * ds
-            self.grads = {"scale": np.asarray(np.sum(ds * r))}
+        scale = self.params["scale"] if self.use_scale else 1.0
+        grads = {}
+        if self.score_mode == "dot":
+            q, k, r = kept
+            dr = scale * ds
+            if self.use_scale:
+                grads["scale"] = np.asarray(np.sum(ds * r))
+            dq = dr @ k
+            dk = dr.transpose(0, 2, 1) @ q
         else:
-            dr = ds
-        dq = dr @ k
-        dk = dr.transpose(0, 2, 1) @ q
+            z, h = kept
+            w = self.params["concat_score_weight"]
+            dh = w * ds[..., None]
+            du = dh * (1 - h ** 2)
+            if self.use_scale:
+                grads["scale"] = np.asarray(np.sum(du * z))
+            grads["concat_score_weight"] = np.asarray(np.sum(ds * h.sum(axis=-1)))
+            dq, dk = pairwise_sum_backward(scale * du)
+        self.grads = grads
         return dq, dk
 
 
@@ -283,7 +318,7 @@ class AdditiveAttention(_ScoredAttention):
         return {"scale": self._init("glorot_uniform")((input_dim,), rng, self.dtype)} if self.use_scale else {}
 
     def _scores(self, q, k):
-        h = np.tanh(q[:, :, None, :] + k[:, None, :, :])
+        h = np.tanh(pairwise_sum(q, k))
         s = h @ self.params["scale"] if self.use_scale else h.sum(axis=-1)
         return s, h
 
@@ -295,6 +330,4 @@ class AdditiveAttention(_ScoredAttention):
         else:
             dh = np.repeat(ds[..., None], h.shape[-1], axis=-1)
         dz = dh * (1 - h ** 2)
-        dq = dz.sum(axis=2)
-        dk = dz.sum(axis=1)
-        return dq, dk
+        return pairwise_sum_backward(dz)
