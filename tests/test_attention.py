@@ -376,6 +376,16 @@ def test_bad_calls_are_refused_by_name_and_change_nothing():
         Attention().backward(np.ones((B, TQ, DV)))
 
 
+def test_a_sequential_model_refuses_it_and_stays_as_it_was():
+    from numpy_rnn import LSTM, Sequential
+    model = Sequential([LSTM(3, return_sequences=True)])
+    with pytest.raises(ValueError, match=r"takes a list of inputs \[query, value\]"):
+        model.add(Attention())
+    assert len(model.layers) == 1
+    with pytest.raises(ValueError, match="Sequential"):
+        Sequential([AdditiveAttention()])
+
+
 def test_backward_leaves_dout_alone_and_masks_may_be_zeros_and_ones():
     rng = np.random.default_rng(12)
     layer = make_layer("additive", rng)

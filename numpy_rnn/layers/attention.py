@@ -227,6 +227,12 @@ class _ScoredAttention(Layer):
         """The output's mask: the query's (Keras's Attention does the same)."""
         return None if mask is None else mask[0]
 
+    def resolve_ties(self, layers):
+        """Refuse to join a Sequential model, whose layers each take one input: this one takes two or three."""
+        raise ValueError(f"{self.name} takes a list of inputs [query, value] or [query, value, key], and a "
+                         "Sequential model passes each layer one array; call it on its own: "
+                         "layer.forward([query, value])")
+
 
 @documented()
 class Attention(_ScoredAttention):
