@@ -87,8 +87,9 @@ def plot_attention(weights, input_tokens, output_tokens, path, title="", cmap="v
     decoder wrote), one column per input token (the values: what the encoder read), brighter where it read more.
 
     ``input_tokens`` and ``output_tokens`` label the columns and rows: sequences of Tv and Tq strings (a string of
-    Tv characters works too, one character a column; a space is shown as \u2423). Raises ValueError, drawing nothing, when ``weights`` is not a
-    finite (Tq, Tv) array or the labels do not match its shape; MatplotlibMissing without matplotlib.
+    Tv characters works too, one character a column; a space is shown as \u2423). Raises ValueError, drawing
+    nothing, when ``weights`` is not a finite (Tq, Tv) array or the labels do not match its shape; TypeError for
+    labels that are not a sequence; MatplotlibMissing without matplotlib.
     """
     import numpy as np
     weights = np.asarray(weights)

@@ -319,13 +319,13 @@ def test_keras_attention_weights_give_the_same_outputs():
         assert relative_error(o, expected.numpy()) < 1e-5 and relative_error(a, expected_a.numpy()) < 1e-5
 
 
-# -- refused calls ------------------------------------------------------------------------------------------------------
+# -- refused calls -----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs, error, words", [
-    (dict(use_scale="yes"), TypeError, "use_scale"),
-    (dict(score_mode="cosine"), ValueError, "score_mode"),
-    (dict(dropout=1.0), ValueError, "dropout"),
-    (dict(dropout="a lot"), TypeError, "dropout"),
-    (dict(seed=-1), ValueError, "seed"),
+    ({"use_scale": "yes"}, TypeError, "use_scale"),
+    ({"score_mode": "cosine"}, ValueError, "score_mode"),
+    ({"dropout": 1.0}, ValueError, "dropout"),
+    ({"dropout": "a lot"}, TypeError, "dropout"),
+    ({"seed": -1}, ValueError, "seed"),
 ])
 def test_bad_arguments_are_refused_by_name(kwargs, error, words):
     with pytest.raises(error, match=words):
@@ -398,7 +398,7 @@ def test_backward_leaves_dout_alone_and_masks_may_be_zeros_and_ones():
     np.testing.assert_array_equal(g, kept)
 
 
-# -- the heat map -------------------------------------------------------------------------------------------------------
+# -- the heat map ------------------------------------------------------------------------------------------------------
 def test_plot_attention_writes_a_png(tmp_path):
     pytest.importorskip("matplotlib")
     from numpy_rnn.plotting import plot_attention

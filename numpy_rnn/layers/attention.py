@@ -266,7 +266,7 @@ class Attention(_ScoredAttention):
 
     def build(self, input_dim, rng=None):
         super().build(input_dim, rng)
-        for name in self.params:  # scalars, shape () as in Keras (the base class's ascontiguousarray gives them an axis)
+        for name in self.params:  # scalars of shape (), as in Keras (the base class's ascontiguousarray adds an axis)
             self.params[name] = self.params[name].reshape(())
             self.grads[name] = self.grads[name].reshape(())
 
