@@ -2,7 +2,7 @@
 # layers before cells: a cell is built on the layers' base class, and the named layers on the cells.
 from .layers import (  # isort: skip
     GRU, LSTM, RNN, Activation, Bidirectional, Dense, Dropout, Embedding, Flatten, LayerNormSimpleRNN, Masking,
-    SimpleRNN, TimeDistributed)
+    SimpleRNN, TimeDistributed, Attention, AdditiveAttention)
 from .cells import GRUCell, LayerNormSimpleRNNCell, LSTMCell, SimpleRNNCell  # isort: skip
 from .callbacks import (
     Callback,
@@ -27,4 +27,4 @@ __all__ = ["RecurrentNetwork", "NotFittedError", "Sequential", "Callback", "Hist
            "EarlyStopping", "LearningRateScheduler", "ReduceLROnPlateau", "ResetStates", "CSVLogger", "LambdaCallback", "Embedding",
            "SimpleRNN", "LSTM", "GRU", "LayerNormSimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
            "LayerNormSimpleRNNCell", "Dense", "Dropout", "Bidirectional", "Masking", "Flatten", "Activation",
-           "TimeDistributed", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck", "numerical_gradient", "relative_error", "generate", "Stepper"]
+           "TimeDistributed", "Attention", "AdditiveAttention", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck", "numerical_gradient", "relative_error", "generate", "Stepper"]

@@ -79,3 +79,49 @@ def plot_panels(panels, path, title="", columns=None):
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def plot_attention(weights, input_tokens, output_tokens, path, title="", cmap="viridis"):
+    """Save the attention weights of one sequence, (Tq, Tv) as ``Attention(...)(..., return_attention_scores=True)``
+    gives them for one sample, as a heat map to ``path`` (PNG): one row per output token (the queries: what the
+    decoder wrote), one column per input token (the values: what the encoder read), brighter where it read more.
+
+    ``input_tokens`` and ``output_tokens`` label the columns and rows: sequences of Tv and Tq strings (a string of
+    Tv characters works too, one character a column; a space is shown as \u2423). Raises ValueError, drawing
+    nothing, when ``weights`` is not a finite (Tq, Tv) array or the labels do not match its shape; TypeError for
+    labels that are not a sequence; MatplotlibMissing without matplotlib.
+    """
+    import numpy as np
+    weights = np.asarray(weights)
+    if weights.dtype.kind not in "iuf" or weights.ndim != 2 or weights.size == 0:
+        raise ValueError(f"weights must be a (Tq, Tv) array of numbers (one sample's attention weights: "
+                         f"take weights[b] from a batch), got shape {weights.shape} and dtype {weights.dtype}")
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("weights contains NaN or infinite values")
+    labels = {}
+    for name, tokens, n, axis in (("input_tokens", input_tokens, weights.shape[1], "columns (Tv)"),
+                                  ("output_tokens", output_tokens, weights.shape[0], "rows (Tq)")):
+        try:
+            tokens = ["\u2423" if str(t) == " " else str(t) for t in tokens]  # a space shown as a visible mark
+        except TypeError:
+            raise TypeError(f"{name} must be a sequence of tokens, got {type(tokens).__name__}") from None
+        if len(tokens) != n:
+            raise ValueError(f"{name} has {len(tokens)} tokens, but weights has {n} {axis}")
+        labels[name] = tokens
+    plt = pyplot()
+    Tq, Tv = weights.shape
+    fig, ax = plt.subplots(figsize=(1.2 + 0.4 * Tv, 1.0 + 0.4 * Tq), dpi=100)
+    image = ax.imshow(weights, cmap=cmap, vmin=0.0, vmax=max(1e-12, float(weights.max())), aspect="auto")
+    ax.set_xticks(range(Tv), labels["input_tokens"])
+    ax.set_yticks(range(Tq), labels["output_tokens"])
+    ax.set_xlabel("input (encoder steps)")
+    ax.set_ylabel("output (decoder steps)")
+    ax.xaxis.set_label_position("top")
+    ax.xaxis.tick_top()
+    fig.colorbar(image, ax=ax, label="attention weight")
+    if title:
+        ax.set_title(title, pad=24)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -21,6 +21,8 @@ from numpy_rnn import (
     Activation,
     Adagrad,
     Adam,
+    AdditiveAttention,
+    Attention,
     Bidirectional,
     Dense,
     Dropout,
@@ -449,6 +451,51 @@ def test_recurrent_layers_with_masks(which, x, mask):
         assert np.all(np.isfinite(out))
         call(layer.backward, ["dout"], np.ones_like(out))
     assert_same(before, layer.get_weights())
+
+
+ATTENTION = [lambda: Attention(), lambda: Attention(use_scale=True, dropout=0.5), lambda: AdditiveAttention(),
+             lambda: Attention(score_mode="concat", use_scale=True),
+             lambda: AdditiveAttention(use_scale=False)]
+
+
+@st.composite
+def plausible_attention_inputs(draw):
+    """[query, value(, key)] of (B, T, 4) floats, mostly fitting together, so that the success paths run too."""
+    B, Tq, Tv = draw(st.integers(1, 3)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    floats = hnp.arrays(np.float64, st.tuples(st.just(B), st.integers(Tv, Tv + 1), st.sampled_from([4, 4, 3])),
+                        elements=st.floats(-5, 5))
+    query = draw(hnp.arrays(np.float64, (B, Tq, 4), elements=st.floats(-5, 5)))
+    return [query] + draw(st.lists(floats, min_size=1, max_size=3))
+
+
+@FUZZ
+@given(which=st.integers(0, len(ATTENTION) - 1), inputs=st.one_of(plausible_attention_inputs(), junk(),
+                                                                    st.lists(junk(), max_size=4)),
+       mask=st.one_of(st.none(), st.lists(st.one_of(st.none(), hnp.arrays(np.bool_, st.tuples(
+           st.integers(1, 3), st.integers(1, 4))), junk(2)), max_size=3), junk()),
+       scores=st.booleans(), causal=st.booleans(), training=st.booleans())
+def test_attention_forward_and_backward(which, inputs, mask, scores, causal, training):
+    layer = ATTENTION[which]()
+    layer.build(4, np.random.default_rng(0))
+    before = layer.get_weights()
+    if call(layer.forward, ["inputs", "query", "value", "key", "mask", "query_mask", "value_mask"], inputs,
+            mask=mask, training=training, return_attention_scores=scores, use_causal_mask=causal):
+        out = layer.forward(inputs, mask=mask, training=training, return_attention_scores=scores,
+                            use_causal_mask=causal)
+        assert all(np.all(np.isfinite(o)) for o in (out if scores else [out]))
+        grads = layer.backward(tuple(np.ones_like(o) for o in out) if scores else np.ones_like(out))
+        assert len(grads) == len(inputs) and all(np.all(np.isfinite(d)) for d in grads)
+    assert_same(before, layer.get_weights())
+
+
+@FUZZ
+@given(kwargs=st.fixed_dictionaries({}, optional={
+    "use_scale": st.one_of(st.booleans(), junk(0)), "dropout": RATE, "seed": st.one_of(st.none(), st.integers(-1, 5)),
+    "score_mode": st.one_of(st.sampled_from(["dot", "concat", "general"]), junk(0))}), additive=st.booleans())
+def test_attention_arguments(kwargs, additive):
+    if additive:
+        kwargs.pop("score_mode", None)
+    call(AdditiveAttention if additive else Attention, list(kwargs), **kwargs)
 
 
 # -- data utilities ------------------------------------------------------------------------------------------------

@@ -205,7 +205,8 @@ PUBLIC_CLASSES = ["RecurrentNetwork", "NotFittedError", "Sequential", "Callback"
                   "EarlyStopping", "LearningRateScheduler", "ReduceLROnPlateau", "ResetStates", "CSVLogger",
                   "LambdaCallback", "Embedding", "SimpleRNN", "LSTM", "GRU", "LayerNormSimpleRNN", "RNN",
                   "SimpleRNNCell", "LSTMCell", "GRUCell", "LayerNormSimpleRNNCell", "Dense", "Dropout", "Bidirectional",
-                  "Masking", "Flatten", "Activation", "TimeDistributed", "SGD", "RMSprop", "Adam", "Adagrad", "Stepper"]
+                  "Masking", "Flatten", "Activation", "TimeDistributed", "Attention", "AdditiveAttention", "SGD", "RMSprop",
+                  "Adam", "Adagrad", "Stepper"]
 
 
 def test_the_list_of_public_classes_is_numpy_rnn_s():
@@ -249,7 +250,8 @@ def test_help_names_every_argument_with_its_default_and_what_is_raised(name):
     ("Embedding", "numpy_rnn.layers.embedding"), ("Dropout", "numpy_rnn.layers.dropout"),
     ("Masking", "numpy_rnn.layers.masking"), ("Activation", "numpy_rnn.layers.activation"),
     ("Flatten", "numpy_rnn.layers.flatten"), ("TimeDistributed", "numpy_rnn.layers.time_distributed"),
-    ("Bidirectional", "numpy_rnn.layers.bidirectional")])
+    ("Bidirectional", "numpy_rnn.layers.bidirectional"), ("Attention", "numpy_rnn.layers.attention"),
+    ("AdditiveAttention", "numpy_rnn.layers.attention")])
 def test_a_layer_s_help_shows_its_equations_and_shapes_from_their_one_home(name, home):
     import importlib
     import inspect

@@ -1,5 +1,6 @@
 """Layers: one file each, equations and shapes in the docstring, forward then backward."""
 from .activation import Activation
+from .attention import AdditiveAttention, Attention
 from .base import Layer
 from .bidirectional import Bidirectional
 from .dense import Dense
@@ -16,7 +17,8 @@ from .time_distributed import TimeDistributed
 
 # By class name, for rebuilding saved models.
 LAYER_CLASSES = {cls.__name__: cls for cls in (Bidirectional, Dense, Dropout, Embedding, GRU, LayerNormSimpleRNN, LSTM,
-                                               Masking, RNN, SimpleRNN, Flatten, Activation, TimeDistributed)}
+                                               Masking, RNN, SimpleRNN, Flatten, Activation, TimeDistributed,
+                                               Attention, AdditiveAttention)}
 
 __all__ = ["Layer", "Bidirectional", "Dense", "Dropout", "Embedding", "GRU", "LayerNormSimpleRNN", "LSTM", "Masking",
-           "RNN", "SimpleRNN", "Flatten", "Activation", "TimeDistributed"]
+           "RNN", "SimpleRNN", "Flatten", "Activation", "TimeDistributed", "Attention", "AdditiveAttention"]
