@@ -88,3 +88,9 @@ def test_the_readme_export_example_runs_when_keras_and_torch_are_installed(capsy
     pytest.importorskip("torch")
     out = run_example("keras_model = model.to_keras()", capsys)
     assert float(out.split()[0]) < 1e-5
+
+
+def test_the_readme_attention_example_prints_what_the_readme_says(capsys):
+    pytest.importorskip("matplotlib")
+    out = run_example("attention = Attention(use_scale=True)", capsys).splitlines()
+    assert out == ["(1, 4, 8) (1, 4, 6)", "[0. 0. 0. 0.]", "(1, 4, 8) (1, 6, 8) ()"]
