@@ -322,7 +322,7 @@ def read_results(path):
         return {record["id"]: record for record in json.load(f)["entries"]}
 
 
-def write_results(path, records):
+def results_document(records):
     """Every registry entry in the registry's order: its record if it has one, else "not run yet". The descriptions
     are refreshed from the registry; the figures and an entry's ``earlier`` ones are kept."""
     entries = []
@@ -330,13 +330,16 @@ def write_results(path, records):
         description = entry.describe()
         record = {"status": "not run yet", **(records.get(entry.id) or {})}
         entries.append({**description, **{k: v for k, v in record.items() if k not in description}})
-    document = {"about": "Figures of the reproductions, written by scripts/reproduce.py (see its docstring); "
-                         "README.md's table is generated from this file with `python scripts/reproduce.py --readme`.",
-                "entries": entries}
+    return {"about": "Figures of the reproductions, written by scripts/reproduce.py (see its docstring); "
+                     "README.md's table is generated from this file with `python scripts/reproduce.py --readme`.",
+            "entries": entries}
+
+
+def write_results(path, records):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".json") as f:
-        json.dump(document, f, indent=1)
+        json.dump(results_document(records), f, indent=1)
         f.write("\n")
     os.chmod(f.name, os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644)
     os.replace(f.name, path)  # never a half-written file, even when interrupted
@@ -455,12 +458,10 @@ def main(argv=None):
                 r = records.get(entry.id, {"id": entry.id, **entry.describe()})
                 print(f"{entry.id:<28} {seeds_text(entry.seed_list(args.seeds)):<13} {figure_text(r)}")
         if args.readme:
-            write_results(json_path or RESULTS, records)  # the descriptions as the registry has them now
-            with open(json_path or RESULTS) as f:
-                document = json.load(f)
             with open(args.readme, encoding="utf-8") as f:
                 text = f.read()
-            new = readme_with_table(text, document)
+            new = readme_with_table(text, results_document(records))  # refuses a README without the markers
+            write_results(json_path or RESULTS, records)  # with the descriptions as the registry has them now
             with open(args.readme, "w", encoding="utf-8") as f:
                 f.write(new)
             print(f"{args.readme}: table {'rewritten' if new != text else 'already up to date'}")
