@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tarfile
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -155,6 +156,24 @@ def test_the_imdb_archive_is_extracted_and_its_folder_passed(reproduce, tmp_path
     assert runner.data_path(reproduce.BY_ID["imdb-embedding-lstm"]) == path  # extracted once
     assert runner.data_path(reproduce.BY_ID["lm-dlfs2"]) is None  # no ptb/ there
     assert runner.data_path(reproduce.BY_ID["sine-lstm"]) == ""
+
+
+def test_a_failing_run_is_reported_once_and_keeps_the_figures_of_its_entries(reproduce, tmp_path, capsys,
+                                                                              monkeypatch):
+    """Two entries reading one run that raises (asked for no epoch): the run is made once,
+    both entries are reported as failed, the exit status is 1, and the file keeps what it held for them."""
+    broken = [replace(reproduce.BY_ID[i], args=("--epochs", "0")) for i in ("padding-front", "padding-end")]
+    monkeypatch.setattr(reproduce, "ENTRIES", broken)
+    monkeypatch.setattr(reproduce, "BY_ID", {e.id: e for e in broken})
+    results = tmp_path / "results.json"
+    reproduce.write_results(str(results), {"padding-front": {"earlier": {"figure": "0.99", "source": "a test"}}})
+    before = results.read_text()
+    assert reproduce.main(["--json", str(results), "--seeds", "1"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.count("=== python scripts/padding.py --epochs 0 --seed 0") == 1
+    assert "failed: padding-front, padding-end (their earlier figures are kept)" in captured.out
+    assert "Traceback" in captured.err
+    assert results.read_text() == before
 
 
 @pytest.mark.parametrize("argv, message", [
