@@ -96,10 +96,10 @@ class Entry:
     def command(self):
         """What a reader types for one seed S, with the data set where ``--data-dir`` points by default."""
         data = (f"DIR/{self.extract}" if self.extract else f"../shared/data/{self.data}") if self.data else ""
-        shown = " ".join(a.replace("{data}", data) for a in self.args)
-        for quiet in (" --no-plot", "--no-plot", " --verbose 0", "--verbose 0"):  # they change what is shown only
-            shown = shown.replace(quiet, "")
-        return " ".join(["python", f"scripts/{self.script}.py", shown, self.seed_flag, "S"]).replace("  ", " ")
+        shown = f" {' '.join(a.replace('{data}', data) for a in self.args)} "
+        for quiet in ("--no-plot", "--verbose 0"):  # they keep a run's output short, and change no figure
+            shown = shown.replace(f" {quiet} ", " ")
+        return " ".join(["python", f"scripts/{self.script}.py", *shown.split(), self.seed_flag, "S"])
 
     def describe(self):
         """The fields the JSON keeps next to the figures, so that the file can be read on its own."""
@@ -113,7 +113,7 @@ def _registry():
     book = "the textbook's IMDB chapter"
     entries = [
         Entry("main-job", "0. the main job: RecurrentNetwork on the built-in reviews, 30 epochs", "validation accuracy",
-              "train_text", lambda rn: rn.val_scores[-1], ("--verbose", "0", "--no-plot"), first_seed=0, seeds=10),
+              "train_text", lambda rn: rn.val_scores[-1], ("--verbose", "0", "--no-plot"), seeds=10),
         Entry("sine-simplernn", "1. sine wave, SimpleRNN(100), an update every 30 steps, 100 epochs",
               "final average training loss", "sine_wave", lambda r: r["losses"][-1], ("--no-plot",),
               published="0.002 to 0.005", source="the original example", digits=5),
@@ -464,6 +464,8 @@ def main(argv=None):
     if args.seeds is not None and args.seeds < 1:
         parser.error(f"--seeds must be 1 or more, got {args.seeds}")
     json_path = args.json or (None if args.quick else RESULTS)
+    if args.readme and not os.path.exists(json_path or RESULTS):
+        parser.error(f"--readme: no results file {json_path or RESULTS} to write the table from")
 
     if args.readme or args.list:
         records = read_results(json_path or RESULTS)

@@ -179,6 +179,7 @@ def test_a_failing_run_is_reported_once_and_keeps_the_figures_of_its_entries(rep
 @pytest.mark.parametrize("argv, message", [
     (["--only", "sine-simplernn", "no-such-entry"], "--only: no entry no-such-entry"),
     (["--seeds", "0"], "--seeds must be 1 or more, got 0"),
+    (["--readme", README], "--readme: no results file"),  # a table of nothing but "not run yet" is refused
 ])
 def test_bad_arguments_stop_before_anything_runs(reproduce, tmp_path, capsys, argv, message):
     with pytest.raises(SystemExit) as stop:
@@ -190,6 +191,11 @@ def test_bad_arguments_stop_before_anything_runs(reproduce, tmp_path, capsys, ar
 def test_a_readme_without_the_markers_is_refused_and_nothing_is_written(reproduce, tmp_path):
     readme, results = tmp_path / "README.md", tmp_path / "results.json"
     readme.write_text("# a README\n\n| a | table |\n", encoding="utf-8")
+    reproduce.write_results(str(results), {})
+    before = results.read_text()
+    with open(results, "w") as f:  # descriptions out of date: --readme would refresh them, had it gone on
+        f.write(before.replace("final average training loss", "a stale description"))
     with pytest.raises(ValueError, match="reproductions:begin"):
         reproduce.main(["--readme", str(readme), "--json", str(results)])
-    assert readme.read_text(encoding="utf-8") == "# a README\n\n| a | table |\n" and not results.exists()
+    assert readme.read_text(encoding="utf-8") == "# a README\n\n| a | table |\n"
+    assert results.read_text() == before.replace("final average training loss", "a stale description")
