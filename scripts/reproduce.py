@@ -17,7 +17,9 @@ How:
   the figure taken from what the script's ``main(argv)`` returns, the published figure and where it comes from.
 - Each seed is one call of the script's ``main(argv + ["--seed", S])`` in this process (numpy_rnn sets its own BLAS
   threads, so a run here is a run from the command line). Entries that read the same run (the twelve forecasting
-  figures come from one ``forecasting.py`` run) share it: each run is made once.
+  figures come from one ``forecasting.py`` run) share it: each run is made once. A seed seeds what the script's
+  ``--seed`` seeds: in forecasting.py and on the built-in reviews the data as well as the models, so the spread
+  includes the data's draw (the README's forecasting figures before this script varied the models only).
 - The figures go to ``scripts/results/reproductions.json`` (``--json``): per entry every seed's value, their mean,
   lowest and highest, each run's seconds, and where they were measured (CPU, NumPy and the SIMD extensions it uses,
   its BLAS and that BLAS's kernel, Python), from which commit, on which date. Running some entries updates theirs
@@ -32,10 +34,13 @@ How:
   run only with ``--long``.
 - An entry never run by this script says "not run yet" in the table, with the command that runs it; where the README
   stated a figure before this script existed, the JSON keeps it as ``earlier``, with its source.
-- ``--quick`` runs each entry's script once with its ``--quick`` settings (seconds each): the machinery, not the
-  figures. Its results go only to the file ``--json`` names, marked as quick.
+- ``--quick`` runs each entry's script once with its ``--quick`` settings (seconds each; those reading IMDB still
+  read all of it): the machinery, not the figures. Its results go only to the file ``--json`` names, marked quick.
+- A run that fails is reported with its traceback and made only once; its entries keep what the file held for them,
+  the other entries go on, and the exit status is 1.
 
-Bad arguments (an unknown id, fewer than one seed) stop with a message naming them, before anything runs.
+Bad arguments (an unknown id, fewer than one seed, ``--readme`` without a results file) stop with a message naming
+them, and a README without the two markers raises ValueError, before anything is run or written.
 """
 import argparse
 import datetime
