@@ -142,8 +142,8 @@ def _registry():
     for key, slug, name in four:
         entries.append(Entry(f"imdb-{slug}", f"3. IMDB: {name}", "validation accuracy", "imdb_four_ways",
                              lambda r, key=key: r[key], ("--data", "{data}", "--no-plot"), first_seed=42,
-                             published=f"{imdb.PUBLISHED[key]:.4f}" + " (0.63 to 0.69)" * (slug == "rn"), source=book, data="aclImdb_train.tar.gz",
-                             extract="aclImdb"))
+                             published=f"{imdb.PUBLISHED[key]:.4f}" + " (0.63 to 0.69)" * (slug == "rn"),
+                             source=book, data="aclImdb_train.tar.gz", extract="aclImdb"))
     for key, slug, name in four:
         entries.append(Entry(f"reviews-{slug}", f"3. built-in reviews (25,000): {name}", "validation accuracy",
                              "imdb_four_ways", lambda r, key=key: r[key], ("--no-plot",), first_seed=42))
