@@ -862,6 +862,28 @@ MUTANTS = [
         Mutant("np.linalg.norm(d[:0:-1], axis=(1, 2))", "np.linalg.norm(d[1:], axis=(1, 2))",
                "gradient flow: the norms in the order of t instead of steps back k = T - t"),
     ),
+    # scripts/reproduce.py: the figures over seeds and the README table generated from them. Its tests run the
+    # machinery on --quick settings and pin how a row shows a figure.
+    *in_file(
+        "scripts/reproduce.py", ["tests/test_reproduce.py"],
+        Mutant("mean=float(np.mean(values))", "mean=values[-1]",
+               "reproduce: the row's figure is the last seed's, not the mean over the seeds"),
+        Mutant("({record['min']:.{d}f} to {record['max']:.{d}f}", "({record['min']:.{d}f} to {record['mean']:.{d}f}",
+               "reproduce: the range shown runs from the lowest value to the mean, not to the highest"),
+        Mutant("key = (entry.script, tuple(argv))", "key = (entry.script, entry.args)",
+               "reproduce: runs are shared by script and arguments without the seed: every seed repeats the first"),
+        Mutant('                record["earlier"] = records[entry.id]["earlier"]\n', "",
+               "reproduce: running an entry drops the figure the README stated before, with its source"),
+        Mutant("return list(range(self.first_seed, self.first_seed + (n or self.seeds)))",
+               "return list(range(self.first_seed + 1, self.first_seed + 1 + (n or self.seeds)))",
+               "reproduce: the seeds start one after the entry's first (seed 1 where the script's default is 0)"),
+        Mutant('"final average training loss", "sine_wave", lambda r: r["losses"][-1], ("--no-plot",),',
+               '"final average training loss", "sine_wave", lambda r: r["losses"][0], ("--no-plot",),',
+               "reproduce: the sine wave's figure is the first epoch's loss, not the last"),
+        Mutant('return "\\n".join(lines[:begin + 1] + render(document) + lines[end:])',
+               'return "\\n".join(lines[:begin] + render(document) + lines[end:])',
+               "reproduce: --readme overwrites the begin marker, so the next --readme cannot find the table"),
+    ),
     *in_file(
         "numpy_rnn/layers/dense.py", TYING,
         Mutant("            self.tied_to.add_gradient(self, dW.T)  # W = E^T, so dE = dW^T = dz^T x\n", "",

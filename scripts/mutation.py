@@ -36,7 +36,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COPIED = ("numpy_rnn", "tests", "scripts", "setup.cfg", "pyproject.toml")  # setup.cfg: pytest's configuration
+# setup.cfg: pytest's configuration; README.md: the results table that tests/test_reproduce.py compares
+COPIED = ("numpy_rnn", "tests", "scripts", "setup.cfg", "pyproject.toml", "README.md")
 
 
 def load_mutants():

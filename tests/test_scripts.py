@@ -265,3 +265,11 @@ def test_train_text_quick_says_where_its_figure_went(tmp_path, capsys, monkeypat
     elsewhere.parent.mkdir()
     load_script("train_text").main(["--quick", "--verbose", "0", "--plot", str(elsewhere)])
     assert elsewhere.stat().st_size > 1000 and f"loss curves written to {elsewhere}\n" in capsys.readouterr().out
+
+
+def test_padding_quick_returns_each_set_up_and_the_mask_makes_the_two_paddings_one_run(capsys):
+    accuracies = load_script("padding").main(["--quick"])
+    assert set(accuracies) == {"front", "end", "front, mask_zero", "end, mask_zero"}
+    assert all(0 <= a <= 1 for a in accuracies.values())
+    assert accuracies["front, mask_zero"] == accuracies["end, mask_zero"]  # docstring: "the same model"
+    assert capsys.readouterr().out.count("\n") == 5  # the header and one line per set-up
