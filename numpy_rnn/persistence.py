@@ -163,6 +163,13 @@ def write_model_file(path, meta, arrays):
     written, for a description that JSON cannot hold."""
     payload = {META_KEY: np.array(description_text(meta))}
     payload.update(arrays)
+    return write_atomically(path, lambda f: np.savez(f, **payload))
+
+
+def write_atomically(path, write, binary=True):
+    """Call ``write(f)`` on a temporary file in ``path``'s folder, flush it to disk, then rename it over ``path``: a
+    crash mid-write leaves the previous file whole. Symbolic links are followed (the file they point to is replaced)
+    and an overwritten file keeps its mode. ``binary=False`` opens the file as ASCII text. Returns ``path``."""
     path = os.fspath(path)
     target = os.path.realpath(path)  # through symbolic links, as np.savez's open() writes
     remove_stale_temporaries(target)
@@ -174,8 +181,8 @@ def write_model_file(path, meta, arrays):
     # Created as open() creates np.savez's file, 0o666 less the umask (tempfile.mkstemp would give 0o600).
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **payload)
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="ascii")) as f:
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         if mode is not None:

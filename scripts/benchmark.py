@@ -456,28 +456,17 @@ class BusyCore:
         return False
 
 
-def cpu_name():
-    """The processor's model name (Linux's /proc/cpuinfo; the platform's description elsewhere)."""
-    import platform
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def numpy_simd():
-    """The SIMD extensions NumPy found on this CPU and can dispatch to (as ``np.show_runtime()`` lists them under
-    "found"): whether its elementwise loops (tanh, exp) have vector code here. X86_V4 is AVX-512, X86_V3 AVX2."""
-    try:
-        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-    except ImportError:  # NumPy before 2.0
-        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-    found = [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
-    return " ".join(found) or "baseline only"
+def machine_description():
+    """The CPU's name and the SIMD extensions NumPy found on it (X86_V4 is AVX-512, X86_V3 AVX2: whether its
+    elementwise loops such as tanh have vector code here), described as scripts/reproduce.py describes the machine
+    of its figures: that script's functions, loaded from beside this one."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("reproduce", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                                         "reproduce.py"))
+    reproduce = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reproduce)
+    simd = reproduce.simd_extensions()
+    return {"cpu": reproduce.cpu_model(), "simd": " ".join(simd["found"]) if isinstance(simd, dict) else simd}
 
 
 def versions():
@@ -485,7 +474,7 @@ def versions():
     import platform
 
     import numpy
-    found = {"cpu": cpu_name(), "simd": numpy_simd(), "python": platform.python_version(), "numpy": numpy.__version__,
+    found = {**machine_description(), "python": platform.python_version(), "numpy": numpy.__version__,
              "cores": os.cpu_count()}
     for name, packages in (("torch", ("torch",)), ("tensorflow", ("tensorflow-cpu", "tensorflow"))):
         found[name] = "not installed"

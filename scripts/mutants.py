@@ -743,8 +743,6 @@ MUTANTS = [
         Mutant('strict = WordVocab.from_text(texts[0], eos="<eos>")',
                'strict = WordVocab.from_text("\\n".join(texts), eos="<eos>")',
                "load_ptb builds the vocabulary on all three splits: a test word missing from train goes unnoticed"),
-        Mutant("            if mode is not None:\n                os.chmod(tmp, mode)\n", "",
-               "saving a vocabulary over a file gives it a new file's mode instead of keeping its own"),
         Mutant("words.append(INTRANSITIVE[verb[i]][number[i]])", "words.append(INTRANSITIVE[verb[i]][number2[i]])",
                "make_corpus: an intransitive main verb agrees with the relative clause's noun, the nearest one"),
         Mutant("RELATIVE_RATE * (number + noun + transitive)", "RELATIVE_RATE * (number + noun)",
@@ -793,7 +791,8 @@ MUTANTS = [
         Mutant("                if value is placeholders:\n                    setattr(inner, key, model._rng)\n", "",
                "a loaded layer keeps the placeholder generator for its dropout masks instead of the model's"),
         Mutant("        if mode is not None:\n            os.chmod(tmp, mode)\n", "",
-               "overwriting a file gives it the new file's mode instead of keeping its own"),
+               "overwriting a file (a model or a vocabulary) gives it the new file's mode instead of keeping its own",
+               tests=HOSTILE_FILES + LANGUAGE_DATA),
     ),
     *in_file(
         "numpy_rnn/model.py", HOSTILE_FILES,

@@ -23,7 +23,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..checks import check_positive_int, check_random_state
-from ..persistence import nests_deeper_than, remove_stale_temporaries, temporary_name
+from ..persistence import nests_deeper_than, write_atomically
 from .imdb import DataError
 
 _sorted = sorted  # CharVocab.from_text has an argument named ``sorted``, after the builtin it asks for
@@ -147,28 +147,7 @@ class _Vocabulary:
         crash mid-save leaves the previous file whole. Returns ``path``."""
         text = json.dumps({"format": VOCABULARY_FORMAT, "version": VOCABULARY_VERSION, "class": type(self).__name__,
                            "config": self.get_config()})
-        path = os.fspath(path)
-        target = os.path.realpath(path)
-        remove_stale_temporaries(target)
-        try:
-            mode = stat.S_IMODE(os.stat(target).st_mode)  # overwriting keeps the file's mode
-        except FileNotFoundError:
-            mode = None
-        tmp = os.path.join(os.path.dirname(target), temporary_name(target, os.getpid()))
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as f:  # json.dumps escapes everything else
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            if mode is not None:
-                os.chmod(tmp, mode)
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        return write_atomically(path, lambda f: f.write(text), binary=False)  # json.dumps escapes to ASCII
 
     @classmethod
     def load(cls, path):
