@@ -1100,3 +1100,15 @@ MUTANTS += [
                "attention: a row with every value step padded divides 0 by 0 (NaN weights)"),
     ),
 ]
+
+MUTANTS += [
+    *in_file(
+        "numpy_rnn/data/imdb.py", ["tests/test_data.py"],
+        Mutant('        if split == "test" and not os.path.lexists(os.path.join(path, split)):',
+               '        if False:',
+               "aclImdb: the training half alone (the shared archive) is refused for its missing test/ folder"),
+        Mutant('        if split == "test" and not os.path.lexists(os.path.join(path, split)):',
+               '        if split == "test" and not os.path.lexists(os.path.join(path, split, "pos")):',
+               "aclImdb: a test/ folder without neg/ passes as an empty test split"),
+    ),
+]

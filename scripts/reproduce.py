@@ -295,11 +295,6 @@ class Runner:
             with tarfile.open(path) as archive:
                 # "data": refuse links and paths leading out of the folder (Python 3.12; earlier ones extract as is)
                 archive.extractall(folder, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
-            if entry.extract == "aclImdb":
-                # The shared archive holds the training half only, all the textbook's preparation reads; numpy_rnn's
-                # aclImdb reader also wants the test folders, and empty ones change nothing it returns for training.
-                for polarity in ("pos", "neg"):
-                    os.makedirs(os.path.join(folder, "aclImdb", "test", polarity), exist_ok=True)
             self.extracted[path] = folder
         return os.path.join(self.extracted[path], entry.extract)
 

@@ -209,3 +209,16 @@ def test_pad_sequences_refuses_a_huge_maxlen_before_allocating():
     # Found by the fuzz test: maxlen=6,349,407,071 asked NumPy for 24 GiB and died with MemoryError.
     with pytest.raises(ValueError, match="maxlen"):
         pad_sequences([[]], maxlen=6_349_407_071)
+
+
+def test_aclimdb_with_its_training_half_only_has_an_empty_test_split(tmp_path):
+    """The shared archive holds aclImdb/train alone, all the textbook's preparation reads; a test/ that is there must
+    still be whole."""
+    train_only = {key: texts for key, texts in REVIEWS.items() if key[0] == "train"}
+    (texts, y), (test_texts, y_test) = load_aclimdb(write_aclimdb(tmp_path / "train-only", train_only))
+    assert len(texts) == 4 and test_texts == [] and y_test.shape == (0,)
+    (x, _), (x_test, _) = load_imdb(str(tmp_path / "train-only"))
+    assert len(x) == 4 and len(x_test) == 0
+    half_test = {**train_only, ("test", "neg"): ["dull"]}  # test/ there, but without pos/
+    with pytest.raises(DataError, match="pos.*missing"):
+        load_aclimdb(write_aclimdb(tmp_path / "half-test", half_test))

@@ -28,12 +28,17 @@ class DataError(ValueError):
 def load_aclimdb(path):
     """Read an ``aclImdb/`` folder: returns ``((texts_train, y_train), (texts_test, y_test))``, labels 1 = pos.
 
-    Files are read in sorted order, so the result does not depend on the file system. Raises DataError for a missing
-    folder and for a ``.txt`` entry that is not a review file (see ``_read_review``).
+    Files are read in sorted order, so the result does not depend on the file system. A folder without ``test/`` (the
+    training half alone, all the textbook's preparation uses) gives an empty test split. Raises DataError for a
+    missing ``train/pos`` or ``train/neg`` (or a ``test/`` without both), and for a ``.txt`` entry that is not a
+    review file (see ``_read_review``).
     """
     splits = []
     for split in ("train", "test"):
         texts, labels = [], []
+        if split == "test" and not os.path.lexists(os.path.join(path, split)):
+            splits.append((texts, np.array(labels, dtype=np.int64)))
+            continue
         for label, polarity in ((1, "pos"), (0, "neg")):
             folder = os.path.join(path, split, polarity)
             if not os.path.isdir(folder):
