@@ -5,6 +5,7 @@
     python scripts/language_model.py --data ../shared/data/ptb --recipe zaremba-medium --epochs 2 --max-windows 300
     python scripts/language_model.py                 # the built-in corpus (data.make_corpus): runs offline
     python scripts/language_model.py --quick         # tiny settings: that it runs, in seconds
+    python scripts/language_model.py --save lm.npz   # then Sequential.load("lm.npz"), WordVocab.load("lm.npz.vocab.json")
 
 A language model reads a text one word at a time and predicts the next word: Embedding -> LSTM(s) -> Dense(V,
 softmax), trained with the cross-entropy of every step (sparse_categorical_crossentropy). The corpus is one long
@@ -131,6 +132,8 @@ def main(argv=None):
     parser.add_argument("--plot", default="language_model.png", help="where to write the figure")
     parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")
     parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument("--save", help="save the trained model to this file and its vocabulary beside it "
+                                       "(FILE.vocab.json): Sequential.load and WordVocab.load read them back")
     args = parser.parse_args(argv)
 
     recipe = dict(RECIPES[args.recipe])
@@ -181,6 +184,10 @@ def main(argv=None):
                "train_perplexity": history.history["perplexity"][-len(times):], "test_perplexity": test_ppl,
                "seconds_per_epoch": times, "windows_per_epoch": len(x) // B, "published": recipe["published"],
                "samples": {str(k): v for k, v in samples.items()}}
+    if args.save:  # the model and the vocabulary its ids mean: generating later needs both
+        model.save(args.save)
+        vocab.save(args.save + ".vocab.json")
+        print(f"model saved to {args.save}, its vocabulary to {args.save}.vocab.json")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -112,6 +112,16 @@ def test_language_model_quick_learns_the_built_in_corpus_and_writes(tmp_path, ca
     assert (tmp_path / "lm.json").stat().st_size > 100
 
 
+def test_a_language_model_saved_with_its_vocabulary_writes_the_same_text_after_loading(tmp_path):
+    from numpy_rnn import Sequential, generate
+    from numpy_rnn.data import WordVocab
+    path = str(tmp_path / "lm.npz")
+    results = load_script("language_model").main(["--quick", "--no-plot", "--save", path])
+    model, vocab = Sequential.load(path), WordVocab.load(path + ".vocab.json")
+    # the script's own sample at temperature 0.7 (seed 0), written again by the loaded model and vocabulary
+    assert "the " + generate(model, "the", 40, temperature=0.7, random_state=0, vocab=vocab) == results["samples"]["0.7"]
+
+
 def test_char_rnn_quick_trains_the_same_model_as_pytorch(tmp_path):
     """From the same initial weights and on the same windows, PyTorch's model ends close to numpy_rnn's (float32
     rounding and the two Adams' epsilon placement make them drift apart slowly, not differ)."""
