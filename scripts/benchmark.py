@@ -456,17 +456,34 @@ class BusyCore:
         return False
 
 
-def machine_description():
-    """The CPU's name and the SIMD extensions NumPy found on it (X86_V4 is AVX-512, X86_V3 AVX2: whether its
-    elementwise loops such as tanh have vector code here), described as scripts/reproduce.py describes the machine
-    of its figures: that script's functions, loaded from beside this one."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("reproduce", os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                                         "reproduce.py"))
-    reproduce = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(reproduce)
-    simd = reproduce.simd_extensions()
-    return {"cpu": reproduce.cpu_model(), "simd": " ".join(simd["found"]) if isinstance(simd, dict) else simd}
+def cpu_model():
+    """The processor's model name (Linux's /proc/cpuinfo; the platform's description elsewhere)."""
+    import platform
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def simd_extensions():
+    """NumPy's SIMD extensions as ``np.show_runtime()`` lists them: those it was built to require (baseline), and of
+    those it can choose at run time, the ones this CPU has (found) and lacks (not found). The module moved from
+    numpy.core (NumPy 1) to numpy._core (NumPy 2). X86_V4 is AVX-512, X86_V3 AVX2: whether NumPy's elementwise loops
+    (tanh, exp) have vector code on this CPU."""
+    import importlib
+    for name in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
+        try:
+            module = importlib.import_module(name)
+            features, dispatch = module.__cpu_features__, module.__cpu_dispatch__
+            return {"baseline": list(module.__cpu_baseline__), "found": [d for d in dispatch if features.get(d)],
+                    "not found": [d for d in dispatch if not features.get(d)]}
+        except (ImportError, AttributeError):
+            continue
+    return "unknown"
 
 
 def versions():
@@ -474,8 +491,9 @@ def versions():
     import platform
 
     import numpy
-    found = {**machine_description(), "python": platform.python_version(), "numpy": numpy.__version__,
-             "cores": os.cpu_count()}
+    simd = simd_extensions()
+    found = {"cpu": cpu_model(), "simd": " ".join(simd["found"]) if isinstance(simd, dict) else simd,
+             "python": platform.python_version(), "numpy": numpy.__version__, "cores": os.cpu_count()}
     for name, packages in (("torch", ("torch",)), ("tensorflow", ("tensorflow-cpu", "tensorflow"))):
         found[name] = "not installed"
         for package in packages:

@@ -217,32 +217,6 @@ BY_ID = {entry.id: entry for entry in ENTRIES}
 
 
 # -- where and from what the figures were measured -------------------------------------------------------------------
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown"
-
-
-def simd_extensions():
-    """NumPy's SIMD extensions as ``np.show_runtime()`` lists them: those it was built to require (baseline), and of
-    those it can choose at run time, the ones this CPU has (found) and lacks (not found). The module moved from
-    numpy.core (NumPy 1) to numpy._core (NumPy 2)."""
-    for name in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
-        try:
-            module = importlib.import_module(name)
-            features, dispatch = module.__cpu_features__, module.__cpu_dispatch__
-            return {"baseline": list(module.__cpu_baseline__), "found": [d for d in dispatch if features.get(d)],
-                    "not found": [d for d in dispatch if not features.get(d)]}
-        except (ImportError, AttributeError):
-            continue
-    return "unknown"
-
-
 def blas_libraries():
     """Each BLAS loaded in the process, its version and the kernel it chose for this CPU (threadpoolctl)."""
     try:
@@ -254,8 +228,9 @@ def blas_libraries():
 
 
 def machine():
-    return {"cpu": cpu_model(), "cores": os.cpu_count(), "system": platform.platform(),
-            "python": platform.python_version(), "numpy": np.__version__, "simd": simd_extensions(),
+    benchmark = load_script("benchmark")  # the CPU and NumPy's SIMD extensions: described there, for both scripts
+    return {"cpu": benchmark.cpu_model(), "cores": os.cpu_count(), "system": platform.platform(),
+            "python": platform.python_version(), "numpy": np.__version__, "simd": benchmark.simd_extensions(),
             "blas": blas_libraries()}
 
 
