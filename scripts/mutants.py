@@ -702,8 +702,8 @@ MUTANTS = [
         Mutant("    except OSError as error:  # missing, a dangling link, a link loop, no permission",
                "    except FileNotFoundError as error:  # missing, a dangling link, a link loop, no permission",
                "load_aclimdb turns only missing files into DataError: a link loop escapes as a raw OSError"),
-        Mutant('data = b"" if status.st_size > MAX_REVIEW_BYTES else f.read(MAX_REVIEW_BYTES + 1)',
-               'data = b"" if status.st_size > MAX_REVIEW_BYTES else f.read()',
+        Mutant('data = b"" if status.st_size > max_bytes else f.read(max_bytes + 1)',
+               'data = b"" if status.st_size > max_bytes else f.read()',
                "load_aclimdb trusts the size it was told and reads without a bound: a file of size 0 that never ends "
                "(/dev/zero) reads until memory runs out"),
         Mutant("    if not isinstance(rng, np.random.Generator):\n", "    if False:\n",
@@ -736,8 +736,6 @@ MUTANTS = [
                "WordVocab.decode: every line starts with a space, so decode(encode(text)) != text"),
         Mutant("unk_id = None if self.unk is None else self._index[self.unk]", "unk_id = None",
                "encode ignores the vocabulary's unk token: unknown words are refused"),
-        Mutant("    if size > max_bytes or len(data) > max_bytes:", "    if False:",
-               "vocabulary and corpus files of any size are read (an oversized file parses as empty text)"),
         Mutant("            if nests_deeper_than(text, 3):", "            if False:",
                "a vocabulary file nested 100,000 deep reaches json.loads, whose RecursionError escapes"),
         Mutant('strict = WordVocab.from_text(texts[0], eos="<eos>")',
@@ -1102,6 +1100,11 @@ MUTANTS += [
 ]
 
 MUTANTS += [
+    *in_file(
+        "numpy_rnn/data/imdb.py", ["tests/test_language_data.py"],
+        Mutant("    if status.st_size > max_bytes or len(data) > max_bytes:", "    if False:",
+               "vocabulary and corpus files of any size are read (an oversized file parses as empty text)"),
+    ),
     *in_file(
         "numpy_rnn/data/imdb.py", ["tests/test_data.py"],
         Mutant('        if split == "test" and not os.path.lexists(os.path.join(path, split)):',

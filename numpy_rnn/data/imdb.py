@@ -57,27 +57,33 @@ def load_aclimdb(path):
 
 
 def _read_review(file):
-    """The text of one review file: a regular file (a link to one is fine) of at most MAX_REVIEW_BYTES, in UTF-8.
+    """The text of one review file: ``read_text(file, MAX_REVIEW_BYTES, "a review")``."""
+    return read_text(file, MAX_REVIEW_BYTES, "a review")
+
+
+def read_text(file, max_bytes, what):
+    """The UTF-8 text of the regular file ``file`` (a link to one is fine), read only if at most ``max_bytes``;
+    ``what`` the file should be, for the messages. Newlines come back as ``\n``.
 
     Anything else raises DataError without being read: a FIFO would block the read until a writer came, and a
     device such as /dev/zero reports size 0 yet never ends, so only regular files are opened and no read asks for
-    more than the cap allows. Dangling links, link loops, folders and unreadable files are DataError too.
+    more than the cap allows. Dangling links, link loops, folders, unreadable and non-UTF-8 files are DataError too.
     """
     try:
         if not stat.S_ISREG(os.stat(file).st_mode):  # follows links: what matters is what they point to
-            raise DataError(f"{file!r} is not a regular file (a folder, FIFO, device or socket): not a review")
+            raise DataError(f"{file!r} is not a regular file (a folder, FIFO, device or socket): not {what}")
         # O_NONBLOCK: should the file be swapped for a FIFO after the check, opening it cannot block either
         fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as f:
             status = os.fstat(f.fileno())
             if not stat.S_ISREG(status.st_mode):
-                raise DataError(f"{file!r} is not a regular file: not a review")
+                raise DataError(f"{file!r} is not a regular file: not {what}")
             # the size refuses most big files unread; the bounded read, a file that grew since
-            data = b"" if status.st_size > MAX_REVIEW_BYTES else f.read(MAX_REVIEW_BYTES + 1)
+            data = b"" if status.st_size > max_bytes else f.read(max_bytes + 1)
     except OSError as error:  # missing, a dangling link, a link loop, no permission
         raise DataError(f"{file!r} cannot be read: {error.strerror or error}") from None
-    if status.st_size > MAX_REVIEW_BYTES or len(data) > MAX_REVIEW_BYTES:
-        raise DataError(f"{file!r} is larger than {MAX_REVIEW_BYTES} bytes: not a review")
+    if status.st_size > max_bytes or len(data) > max_bytes:
+        raise DataError(f"{file!r} is larger than {max_bytes} bytes: not {what}")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:

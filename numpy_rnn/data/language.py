@@ -17,14 +17,13 @@ Shapes: a corpus ``ids`` is (N,) int32; ``lm_windows`` gives ``x`` and ``y`` of 
 import json
 import math
 import os
-import stat
 from collections import namedtuple
 
 import numpy as np
 
 from ..checks import check_positive_int, check_random_state
 from ..persistence import nests_deeper_than, write_atomically
-from .imdb import DataError
+from .imdb import DataError, read_text
 
 _sorted = sorted  # CharVocab.from_text has an argument named ``sorted``, after the builtin it asks for
 MAX_VOCABULARY_BYTES = 64 * 2**20  # a vocabulary file: 10,000 PTB words take 100 kB; past this it is not one
@@ -34,30 +33,6 @@ VOCABULARY_VERSION = 1
 
 
 # -- reading text files -----------------------------------------------------------------------------------------------
-def read_text(path, max_bytes, what):
-    """The UTF-8 text of the regular file ``path`` (a link to one is fine), read only if at most ``max_bytes``.
-
-    Raises DataError (a ValueError) naming the path for a missing, unreadable, oversized or non-UTF-8 file; a FIFO or
-    a device is refused unread (reading one could block, or never end). Newlines are normalised to ``\\n``.
-    """
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise DataError(f"{path!r} is not a regular file (a folder, FIFO, device or socket): not {what}")
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO swapped in after the check: no wait
-        with os.fdopen(fd, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            data = b"" if size > max_bytes else f.read(max_bytes + 1)  # bounded: the file may grow meanwhile
-    except OSError as error:  # missing, a dangling link, no permission
-        raise DataError(f"{path!r} cannot be read: {error.strerror or error}") from None
-    if size > max_bytes or len(data) > max_bytes:
-        raise DataError(f"{path!r} is larger than {max_bytes} bytes: not {what}")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise DataError(f"{path!r} is not UTF-8 text: {error}") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 # -- vocabularies -----------------------------------------------------------------------------------------------------
 class _Vocabulary:
     """What both vocabularies share: ``tokens`` (id -> token), ``index`` (token -> id), encode/decode, the JSON file.
