@@ -1,4 +1,7 @@
-"""How the gradient tests draw weights.
+"""What several test files share: how the gradient tests draw weights, and a small text classifier for the tests of
+the training loop and of what it prints.
+
+How the gradient tests draw weights.
 
 Every weight is random, biases included: zero biases would hide a bug in the bias gradients. Two are drawn the way
 they start in training rather than small and random, because finite differences can only confirm a gradient that
@@ -9,6 +12,9 @@ is well above their own noise (~1e-12 of the loss):
 - the layer-norm gain gamma lies around 1, not around 0, for the same reason.
 """
 
+import numpy as np
+
+from numpy_rnn import Dense, Sequential, SimpleRNN
 from numpy_rnn.initializers import orthogonal
 
 
@@ -23,3 +29,17 @@ def random_weight(name, shape, rng, scale=0.6):
 def randomize(layer, rng):
     for name, p in layer.params.items():
         p[...] = random_weight(name, p.shape, rng)
+
+
+def text_data(n=40, seed=0):
+    """``n`` sequences of 5 token ids from 6 words, labelled by whether the last id is below 3."""
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(0, 6, size=(n, 5))
+    return ids, (ids[:, -1] < 3).astype(int)
+
+
+def sequential():
+    """SimpleRNN(3) reading the ids as one-hot rows, Dense(1, sigmoid): compiled with Adam and accuracy."""
+    model = Sequential([SimpleRNN(3, input_dim=6), Dense(1, activation="sigmoid")], random_state=0)
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    return model

@@ -4,20 +4,9 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import sequential, text_data
 
-from numpy_rnn import LSTM, Dense, Embedding, RecurrentNetwork, Sequential, SimpleRNN
-
-
-def text_data(n=40, seed=0):
-    rng = np.random.default_rng(seed)
-    ids = rng.integers(0, 6, size=(n, 5))
-    return ids, (ids[:, -1] < 3).astype(int)
-
-
-def sequential():
-    model = Sequential([SimpleRNN(3, input_dim=6), Dense(1, activation="sigmoid")], random_state=0)
-    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
-    return model
+from numpy_rnn import LSTM, Dense, Embedding, RecurrentNetwork, Sequential
 
 
 # -- progress in logs that are not a terminal ------------------------------------------------------------------------

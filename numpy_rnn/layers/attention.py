@@ -69,9 +69,9 @@ initialized to 1); AdditiveAttention [scale (D,)] with use_scale=True (Glorot un
 """
 import numpy as np
 
-from ..checks import check_gradient, check_input_array, check_random_state
+from ..checks import check_gradient, check_input_array
 from .base import Layer, documented
-from .dropout import check_rate, dropout_mask
+from .dropout import check_rate, dropout_mask, keep_generator, seed_or_random_state
 
 
 def softmax_kept(s, keep):
@@ -109,18 +109,13 @@ class _ScoredAttention(Layer):
             raise TypeError(f"use_scale must be True or False, got {use_scale!r}")
         self.use_scale = bool(use_scale)
         self.dropout = check_rate(dropout, "dropout")
-        check_random_state(seed, "seed")
-        if seed is not None and kwargs.get("random_state") is not None:
-            raise ValueError("give seed or random_state, not both (they are the same thing)")
-        random_state = kwargs.pop("random_state", None)
-        super().__init__(random_state=seed if seed is not None else random_state, **kwargs)
+        super().__init__(random_state=seed_or_random_state(seed, kwargs), **kwargs)
         self.seed = self.random_state
         self.rng = None  # dropout's masks come from it: set by build
 
     def build(self, input_dim, rng=None):
         super().build(input_dim, rng)
-        if rng is not None or self.rng is None:
-            self.rng = check_random_state(self.random_state) if rng is None else rng
+        keep_generator(self, rng)
 
     # -- checking the call ----------------------------------------------------------------------------------------
     def _check_array(self, x, name, width=None):

@@ -78,18 +78,13 @@ class Dropout(Layer):
                     raise ValueError(f"noise_shape must hold positive integers or None, got {noise_shape!r}")
             noise_shape = tuple(None if n is None else int(n) for n in noise_shape)
         self.noise_shape = noise_shape
-        check_random_state(seed, "seed")
-        if seed is not None and kwargs.get("random_state") is not None:
-            raise ValueError("give seed or random_state, not both (they are the same thing)")
-        random_state = kwargs.pop("random_state", None)
-        super().__init__(random_state=seed if seed is not None else random_state, **kwargs)
+        super().__init__(random_state=seed_or_random_state(seed, kwargs), **kwargs)
         self.seed = self.random_state
         self.rng = None  # the generator the masks come from: set by build
 
     def build(self, input_dim, rng=None):
         super().build(input_dim, rng)
-        if rng is not None or self.rng is None:  # a model's generator, or one of its own (kept if it has one)
-            self.rng = check_random_state(self.random_state) if rng is None else rng
+        keep_generator(self, rng)
 
     def get_config(self):
         config = super().get_config()
@@ -140,3 +135,20 @@ class Dropout(Layer):
         if not self.input_grad:
             return None
         return dout if m is None else dout * m
+
+
+def seed_or_random_state(seed, kwargs):
+    """Keras's ``seed=`` of a layer that draws masks is numpy_rnn's ``random_state=``: the one given, taken out of
+    ``kwargs``. TypeError/ValueError for a seed that is not one, or for both given."""
+    check_random_state(seed, "seed")
+    if seed is not None and kwargs.get("random_state") is not None:
+        raise ValueError("give seed or random_state, not both (they are the same thing)")
+    random_state = kwargs.pop("random_state", None)
+    return seed if seed is not None else random_state
+
+
+def keep_generator(layer, rng=None):
+    """At build: ``layer.rng``, the generator its masks come from, becomes the model's ``rng`` when one is given, or
+    one of its own from its ``random_state`` (kept if it already has one)."""
+    if rng is not None or layer.rng is None:
+        layer.rng = check_random_state(layer.random_state) if rng is None else rng
