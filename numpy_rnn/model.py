@@ -669,6 +669,9 @@ class Model:
         from its input's width, and its ``build`` is handed the generator here), so that the same random_state
         gives the same weights, and in the model's dtype when it has one."""
         unbuilt = [layer for layer in self.layers if not layer.built]
+        if unbuilt:
+            from .functional import _unique_names
+            _unique_names(self.layers)
         for layer in unbuilt:
             if self.dtype is not None:
                 layer.dtype = self.dtype

@@ -168,7 +168,7 @@ MUTANTS = [
     ),
     *in_file(
         "numpy_rnn/data/batches.py", FIT_OPTIONS,
-        Mutant("yield x[idx], y[idx], sample_weight[idx]", "yield x[idx], y[idx], sample_weight[np.sort(idx)]",
+        Mutant("yield take(x, idx), y[idx], sample_weight[idx]", "yield take(x, idx), y[idx], sample_weight[np.sort(idx)]",
                "the weights are cut in the samples' original order, not with the batch's permutation"),
     ),
     *in_file(
