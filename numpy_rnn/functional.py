@@ -386,7 +386,7 @@ class Functional(Model):
         token ids for an Input of an integer dtype. TypeError/ValueError naming ``name``."""
         k = len(self.inputs)
         if k > 1 and (not isinstance(x, (list, tuple)) or len(x) != k):
-            got = f"a list of {len(x)}" if isinstance(x, (list, tuple)) else f"a {type(x).__name__}"
+            got = f"a list of {len(x)}" if isinstance(x, (list, tuple)) else "one array"
             raise ValueError(f"{name} must be a list of {k} arrays, one per input ({self._input_names()}), got {got}")
         if k == 1 and isinstance(x, (list, tuple)):
             if len(x) != 1:
