@@ -495,7 +495,7 @@ def _topological_order(outputs, inputs):
     """The nodes the ``outputs`` depend on, each after every node whose outputs it reads (a depth-first search from
     the outputs, each node listed once all its inputs' nodes are). ValueError when an output depends on an Input not
     among ``inputs``."""
-    order, done, in_progress = [], set(), set()
+    order, done = [], set()
     known = {id(t) for t in inputs}
 
     def visit(tensor):
@@ -507,10 +507,8 @@ def _topological_order(outputs, inputs):
             return
         if id(node) in done:
             return
-        in_progress.add(id(node))
-        for t in node.inputs:
+        for t in node.inputs:  # a graph built from tensors has no cycles: a layer's outputs are new tensors
             visit(t)
-        in_progress.discard(id(node))
         done.add(id(node))
         order.append(node)
 

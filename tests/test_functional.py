@@ -164,6 +164,12 @@ def test_repeat_vector_and_concatenate_gradients(make, shapes):
     assert report.ok, report
 
 
+def test_concatenate_s_mask_is_real_where_every_masked_input_is():
+    a, b = np.array([[True, True, False]]), np.array([[True, False, False]])
+    assert np.array_equal(Concatenate().compute_mask([a, None, b]), a & b)
+    assert Concatenate().compute_mask([None, None]) is None
+
+
 def test_symbolic_shapes_and_outputs():
     x = Input((6, 2), name="x")
     out, h, c = LSTM(4, return_state=True, return_sequences=True)(x)

@@ -223,3 +223,13 @@ def test_bad_input_gets_clear_errors():
         two.fit(x_float, np.zeros((4, 1)), verbose=0)
     with pytest.raises(NotImplementedError, match="must define forward"):
         Model().predict(x_float)
+
+
+def test_an_epoch_s_loss_weighs_each_batch_of_several_inputs_by_its_samples():
+    x, y = seq2seq_data(n=10)
+    model = Seq2seq(random_state=0)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    losses = []
+    history = model.fit(x, y, epochs=1, batch_size=4, verbose=0,
+                        callbacks=[LambdaCallback(on_batch_end=lambda batch, logs: losses.append(logs["loss"]))])
+    assert np.isclose(history.history["loss"][0], np.dot(losses, [4, 4, 2]) / 10, rtol=1e-12)
