@@ -1032,14 +1032,15 @@ class Sequential(Model):
 def _print_summary(name, rows, total, print_fn):
     """Keras's table: a row ``(layer (type), output shape, parameters)`` per layer, then the total."""
     width = max(36, max(len(r[0]) for r in rows) + 2)
-    line = "_" * (width + 38)
+    shapes = max(26, max(len(r[1]) for r in rows) + 2)  # a layer with several outputs lists their shapes
+    line = "_" * (width + shapes + 12)
     print_fn(f'Model: "{name}"')
     print_fn(line)
-    print_fn(f"{'Layer (type)':<{width}}{'Output Shape':<26}{'Param #':>12}")
-    print_fn("=" * (width + 38))
+    print_fn(f"{'Layer (type)':<{width}}{'Output Shape':<{shapes}}{'Param #':>12}")
+    print_fn("=" * (width + shapes + 12))
     for layer, out, count in rows:
-        print_fn(f"{layer:<{width}}{out:<26}{count:>12,}")
-    print_fn("=" * (width + 38))
+        print_fn(f"{layer:<{width}}{out:<{shapes}}{count:>12,}")
+    print_fn("=" * (width + shapes + 12))
     print_fn(f"Total params: {total:,}")
     print_fn(line)
 
