@@ -24,8 +24,10 @@ from .optimizers import SGD, Adagrad, Adam, RMSprop
 
 __version__ = "0.1.0"
 
-__all__ = ["RecurrentNetwork", "NotFittedError", "Sequential", "Model", "Input", "Callback", "History", "ModelCheckpoint",
+__all__ = ["RecurrentNetwork", "NotFittedError", "Sequential", "Callback", "History", "ModelCheckpoint",
            "EarlyStopping", "LearningRateScheduler", "ReduceLROnPlateau", "ResetStates", "CSVLogger", "LambdaCallback", "Embedding",
            "SimpleRNN", "LSTM", "GRU", "LayerNormSimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
            "LayerNormSimpleRNNCell", "Dense", "Dropout", "Bidirectional", "Masking", "Flatten", "Activation",
-           "TimeDistributed", "Attention", "AdditiveAttention", "Concatenate", "RepeatVector", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck", "numerical_gradient", "relative_error", "generate", "Stepper"]
+           "TimeDistributed", "Attention", "AdditiveAttention", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck", "numerical_gradient", "relative_error", "generate", "Stepper"]
+# issue 15: composing layers (a Model to subclass, the functional API) and the layers a peeky decoder needs
+__all__ += ["Model", "Input", "Concatenate", "RepeatVector"]

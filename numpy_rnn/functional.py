@@ -73,7 +73,8 @@ class KerasTensor:
 
     def __repr__(self):
         made_by = "Input" if self.node is None else self.node.layer.name
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, from {made_by}{'' if self.name is None else ' ' + repr(self.name)}>"
+        named = "" if self.name is None else f" {self.name!r}"
+        return f"<KerasTensor{named} shape={self.shape}, dtype={self.dtype}, from {made_by}>"
 
 
 def Input(shape, dtype=None, name=None):  # noqa: N802  (Keras's name)

@@ -126,6 +126,9 @@ class Model:
     anything but a Model your program defined (a class defined inside a function cannot be found: define it at the
     top level of a module).
 
+    Raises TypeError/ValueError, naming the argument, for a bad ``random_state`` or ``dtype``, and in ``fit``,
+    ``evaluate`` and ``predict`` for inputs that are not arrays of numbers with as many samples each.
+
     The loss is computed from the output, so ``backward`` receives dL/doutput; a Sequential or a graph model whose
     output layer is a softmax (sigmoid) Dense computes softmax (sigmoid) and cross-entropy together from the logits
     instead (losses.py), which a subclass's hand-written ``backward`` could not receive.

@@ -168,7 +168,8 @@ MUTANTS = [
     ),
     *in_file(
         "numpy_rnn/data/batches.py", FIT_OPTIONS,
-        Mutant("yield take(x, idx), y[idx], sample_weight[idx]", "yield take(x, idx), y[idx], sample_weight[np.sort(idx)]",
+        Mutant("yield take(x, idx), y[idx], sample_weight[idx]",
+               "yield take(x, idx), y[idx], sample_weight[np.sort(idx)]",
                "the weights are cut in the samples' original order, not with the batch's permutation"),
     ),
     *in_file(
@@ -1116,7 +1117,7 @@ MUTANTS += [
     ),
 ]
 
-# -- branch model: issue 15's composition (Model to subclass, the functional API, Concatenate, RepeatVector) -----------
+# -- branch model: issue 15's composition (Model to subclass, the functional API, Concatenate, RepeatVector) ----------
 FUNCTIONAL = ["tests/test_functional.py"]
 SUBCLASS = ["tests/test_model_subclass.py"]
 MUTANTS += [
@@ -1128,10 +1129,11 @@ MUTANTS += [
                "graph backward: the nodes in topological order, not reversed (a node runs before its outputs' sums)"),
         Mutant("            if node.n_states and layer.initial_state_grads is not None:", "            if False:",
                "graph backward: the decoder's initial_state_grads dropped: the encoder gets no gradient"),
-        Mutant("{k: calls[k] + v for k, v in layer.grads.items()})", "{k: np.array(v) for k, v in layer.grads.items()})",
+        Mutant("{k: calls[k] + v for k, v in layer.grads.items()})",
+               "{k: np.array(v) for k, v in layer.grads.items()})",
                "shared layer: its gradient is its last call's, not the sum of its calls'"),
-        Mutant("            layer.cache = node.cache\n            if node.shared:\n                layer._buffers = node.buffers\n"
-               "            d = ",
+        Mutant("            layer.cache = node.cache\n            if node.shared:\n"
+               "                layer._buffers = node.buffers\n            d = ",
                "            if node.shared:\n                layer._buffers = node.buffers\n            d = ",
                "shared layer: every call's backward reads the cache of the layer's last call"),
         Mutant("                layer._buffers = node.buffers  # this call's own work arrays",
@@ -1157,7 +1159,8 @@ MUTANTS += [
         "numpy_rnn/data/batches.py", SUBCLASS,
         Mutant("    return len(x[0]) if isinstance(x, (list, tuple)) else len(x)", "    return len(x)",
                "several inputs: the number of samples is taken as the number of inputs"),
-        Mutant("    return [part[index] for part in x] if", "    return [x[0][index]] + [part[np.sort(index)] for part in x[1:]] if",
+        Mutant("    return [part[index] for part in x] if",
+               "    return [x[0][index]] + [part[np.sort(index)] for part in x[1:]] if",
                "several inputs: the second input's rows are not taken with the batch's permutation"),
     ),
     *in_file(
@@ -1174,7 +1177,8 @@ MUTANTS += [
     ),
     *in_file(
         "numpy_rnn/layers/repeat_vector.py", FUNCTIONAL,
-        Mutant("return dout.sum(axis=1) if self.input_grad else None", "return dout.mean(axis=1) if self.input_grad else None",
+        Mutant("return dout.sum(axis=1) if self.input_grad else None",
+               "return dout.mean(axis=1) if self.input_grad else None",
                "RepeatVector: the copies' gradients averaged, not summed"),
     ),
 ]

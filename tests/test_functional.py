@@ -3,7 +3,6 @@ layers), checked end to end against finite differences, and trained, saved and l
 import numpy as np
 import pytest
 
-from helpers import randomize
 from numpy_rnn import (GRU, LSTM, Attention, Concatenate, Dense, Embedding, EarlyStopping, Input, Model,
                        RepeatVector, Sequential, SimpleRNN, gradcheck)
 from numpy_rnn.functional import Functional, KerasTensor
@@ -196,7 +195,7 @@ def test_bad_graphs_and_bad_input_get_clear_errors():
         Model(b, out)
     with pytest.raises(ValueError, match=r"inputs\[0\] is the output of"):
         Model(out, out)
-    with pytest.raises(TypeError, match="concatenate: its inputs must be the output of Input\\(\\) or of a layer called on one"):
+    with pytest.raises(TypeError, match=r"concatenate: its inputs must be the output of Input\(\) or of a layer"):
         Concatenate()([a, np.zeros((1, 3, 2))])
     with pytest.raises(TypeError, match="takes one input tensor"):
         Dense(2)([a, b])
