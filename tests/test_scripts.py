@@ -78,9 +78,12 @@ def test_toy_sequence_quick_shows_the_summaries(tmp_path, capsys):
 def test_imdb_four_ways_quick(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     plot = tmp_path / "imdb.png"
-    accuracies = load_script("imdb_four_ways").main(["--quick", "--plot", str(plot)])
-    assert set(accuracies) == {"RecurrentNetwork", "SimpleRNN(32)", "Embedding + SimpleRNN(8)", "Embedding + LSTM(8)"}
-    assert all(0 <= a <= 1 for a in accuracies.values()) and plot.stat().st_size > 1000
+    figures = load_script("imdb_four_ways").main(["--quick", "--plot", str(plot)])
+    models = ["RecurrentNetwork", "SimpleRNN(32)", "Embedding + SimpleRNN(8)", "Embedding + LSTM(8)"]
+    assert set(figures) == {f"{m}{what}" for m in models for what in ("", ", best", ", best epoch")}
+    # --quick trains one epoch: the best epoch is the last
+    assert all(figures[f"{m}, best"] == figures[m] and figures[f"{m}, best epoch"] == 1 for m in models)
+    assert all(0 <= figures[m] <= 1 for m in models) and plot.stat().st_size > 1000
     assert "s per epoch" in capsys.readouterr().out
 
 
