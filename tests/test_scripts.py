@@ -87,6 +87,15 @@ def test_imdb_four_ways_quick(tmp_path, capsys):
     assert "s per epoch" in capsys.readouterr().out
 
 
+def test_imdb_twin_quick_trains_numpy_rnn_and_pytorch_in_step():
+    # The same weights and batches in two implementations: numpy_rnn's hand-written SGD training of SimpleRNN + Dense
+    # is PyTorch autograd's to rounding, epoch after epoch (a wrong gradient or update would part them at once).
+    pytest.importorskip("torch")
+    curves = load_script("imdb_twin").main(["--quick"])
+    assert len(curves["numpy_rnn"]) == 2 and curves["numpy_rnn"] == curves["torch"]
+    assert max(curves["gap"]) < 1e-12
+
+
 def test_stateful_cosine_quick(tmp_path):
     pytest.importorskip("matplotlib")
     plot = tmp_path / "cosine.png"
