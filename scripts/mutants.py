@@ -912,8 +912,8 @@ GENERATION = ["tests/test_generation.py"]
 MUTANTS += [
     *in_file(
         "numpy_rnn/generation.py", GENERATION,
-        Mutant("                self.states[i] = layer.cell.forward_step(x, self.states[i])[0]\n",
-               "                layer.cell.forward_step(x, self.states[i])\n",
+        Mutant("                new_states += carried\n",
+               "                new_states += states[k:k + n]\n",
                "generation: the recurrent states are not carried from one token to the next"),
         Mutant("q = np.exp(log_softmax(log_p / temperature))", "q = np.exp(log_softmax(log_p * temperature))",
                "generation: the temperature multiplies log p instead of dividing it"),
