@@ -69,6 +69,7 @@ def test_the_split_is_seeded(small_file):
 @pytest.mark.parametrize("text, message", [
     ("1+2 _3  \n12+3 15 \n", r"line 2: no '_'"),
     ("1+2 _3  \n12+3_15 \n9+9  _18\n", r"line 3: question and answer 5 and 3 characters wide, but line 1's are 4"),
+    ("1+2 _3  \n12+3_15\n", r"line 2: question and answer 4 and 3 characters wide"),  # only the answer differs
     ("1+2 _3  \n\n9+9 _18 \n", "line 2: no '_'"),  # a blank line
     ("", "holds no lines"),
     ("_3\n_4\n", "questions are empty"),
