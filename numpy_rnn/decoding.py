@@ -29,8 +29,10 @@ here work through one small protocol, a *step function*:
 ``decoder_step(layers)`` makes one from layers (an Embedding, recurrent layers, a Dense giving the distribution), each
 recurrent layer stepped with its cell's ``forward_step``: it is ``generation.Stepper(layers).advance``, whose states
 are each recurrent layer's states in order (``[h, c]`` for one LSTM: what ``LSTM(return_state=True)`` gives the
-encoder). A decoder the layers cannot express (a "peeky" decoder that also reads the encoder's state at every step) is
-a step function written by hand, its extra inputs kept among the states.
+encoder). A decoder the layers cannot express is a step function written by hand, whatever it reads besides the
+token kept among the states and handed back unchanged: the encoder's final state for a "peeky" decoder, which reads
+it at every step, or the encoder's outputs (B, Tq, H) for an attention decoder. Beam search reorders their rows
+with the others'.
 
 Greedy decoding (``greedy_decode``): at every step the most likely token, read back as the next input,
 

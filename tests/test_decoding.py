@@ -141,28 +141,28 @@ def test_greedy_decoding_is_the_decoder_run_on_its_own_previous_outputs(recurren
         np.testing.assert_allclose(prefix_scores, chosen[:, :t].sum(axis=1), rtol=0, atol=1e-10)
 
 
-def test_greedy_decoding_stops_a_sequence_at_the_end_symbol_and_pads_after_it():
+@pytest.mark.parametrize("bias, ended", [(0.25, 5), (0.3, 6)])
+def test_greedy_decoding_stops_a_sequence_at_the_end_symbol_and_pads_after_it(bias, ended):
     V, B, length, end, pad = 5, 6, 6, 3, 0
     layers = decoder(V, 3)
-    layers[2].params["b"][end] += 1.2  # make the end symbol come early for some samples
+    layers[2].params["b"][end] += bias  # the end symbol comes at different steps; with 0.3, for every sample
     states = initial_states(layers, B, 3)
     start_ids = np.full(B, 4)
     free, _ = greedy_decode(decoder_step(layers), states, start_ids, length)
     ids, scores = greedy_decode(decoder_step(layers), states, start_ids, length, end_id=end, pad_id=pad)
+    default_pad, _ = greedy_decode(decoder_step(layers), states, start_ids, length, end_id=end)  # pads with end
     log_p = whole_sequence_log_p(layers, shifted_right(start_ids, free), states)
     chosen = np.take_along_axis(log_p, free[..., None], axis=-1)[..., 0]
     stopped = 0
     for b in range(B):
         ends = np.flatnonzero(free[b] == end)
         n = ends[0] + 1 if len(ends) else length  # the tokens up to the end symbol, included
-        stopped += n < length
+        stopped += len(ends) > 0
         np.testing.assert_array_equal(ids[b, :n], free[b, :n])
         assert np.all(ids[b, n:] == pad)
+        np.testing.assert_array_equal(default_pad[b], np.concatenate([free[b, :n], np.full(length - n, end)]))
         assert scores[b] == pytest.approx(chosen[b, :n].sum(), abs=1e-10)
-    assert stopped >= 2  # the case is exercised
-    # pad_id defaults to the end symbol; when every sequence has ended the rest is padding all the same
-    default_pad, _ = greedy_decode(decoder_step(layers), states, start_ids, length, end_id=end)
-    np.testing.assert_array_equal(default_pad, np.where(ids == pad, end, ids) if pad != end else ids)
+    assert stopped == ended  # pinned: with every sample ended, decoding stops early and pads the rest
 
 
 # -- 3. beam search -------------------------------------------------------------------------------------------------------
@@ -241,6 +241,23 @@ def test_beam_search_of_width_one_is_greedy_decoding(seed, end_id):
     beams, beam_scores = beam_search(decoder_step(layers), states, start_ids, length, beam_width=1, end_id=end_id)
     np.testing.assert_array_equal(beams[:, 0], greedy)
     np.testing.assert_allclose(beam_scores[:, 0], greedy_scores, rtol=0, atol=1e-12)
+
+
+def test_beam_search_pads_every_beam_after_its_end_symbol_and_scores_it_up_to_there():
+    V, B, K, length, end = 4, 2, 2, 6, 3
+    layers = decoder(V, 5)
+    layers[2].params["b"][end] += 2.0  # every beam ends within the first steps: the search stops early
+    states, start_ids = initial_states(layers, B, 5), np.array([0, 1])
+    ids, scores = beam_search(decoder_step(layers), states, start_ids, length, beam_width=K, end_id=end)
+    log_p = whole_sequence_log_p(layers, shifted_right(np.repeat(start_ids, K), ids.reshape(B * K, length)),
+                                 [np.repeat(s, K, axis=0) for s in states])
+    chosen = np.take_along_axis(log_p, ids.reshape(B * K, length, 1), axis=-1)[..., 0].reshape(B, K, length)
+    for b in range(B):
+        for k in range(K):
+            n = list(ids[b, k]).index(end) + 1  # every beam has ended ...
+            assert n < length - 1
+            assert np.all(ids[b, k, n:] == end)  # ... and is padded with the end symbol after it
+            assert scores[b, k] == pytest.approx(chosen[b, k, :n].sum(), abs=1e-10)
 
 
 def test_beam_search_works_through_any_step_function():
@@ -328,3 +345,37 @@ def test_a_stepper_of_layers_refuses_what_cannot_step():
         stepper.reset([np.zeros((2, H)), np.zeros((3, H))])  # rows that differ
     with pytest.raises(TypeError, match="float"):
         stepper.reset([np.zeros((2, H), dtype=int)] * 2)
+
+
+# -- end to end -----------------------------------------------------------------------------------------------------------
+def test_an_encoder_decoder_trained_with_teacher_forcing_decodes_held_out_questions():
+    """The README's example: reverse 4 digits. Trained with teacher forcing (the encoder's final states start the
+    decoder; their gradient flows back into the encoder), then decoded greedily and by beam search."""
+    from numpy_rnn import Adam
+    from numpy_rnn.losses import softmax_crossentropy_from_logits
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 10, size=(3000, 4))
+    y = np.concatenate([np.full((3000, 1), 10), x[:, ::-1]], axis=1)  # 10: the start symbol
+    decoder_input, target = teacher_forcing(y)
+    embed_q, encoder = Embedding(11, 8, random_state=1), LSTM(32, return_state=True, random_state=2)
+    layers = [Embedding(11, 8, random_state=3), LSTM(32, return_sequences=True, random_state=4),
+              Dense(11, random_state=5)]
+    optimizer = Adam(0.01)
+    for _ in range(8):
+        for batch in np.array_split(rng.permutation(2500), 50):
+            _, h, c = encoder.forward(embed_q.forward(x[batch]))
+            z = layers[2].forward(layers[1].forward(layers[0].forward(decoder_input[batch]), initial_state=[h, c]))
+            _, dz = softmax_crossentropy_from_logits(target[batch], z)
+            layers[0].backward(layers[1].backward(layers[2].backward(dz)))
+            embed_q.backward(encoder.backward([None, *layers[1].initial_state_grads]))
+            optimizer.step((layer.params, layer.grads) for layer in [embed_q, encoder, *layers])
+    _, h, c = encoder.forward(embed_q.forward(x[2500:]))
+    start = np.full(500, 10)
+    greedy, _ = greedy_decode(decoder_step(layers), [h, c], start, 4)
+    beams, _ = beam_search(decoder_step(layers), [h, c], start, 4)
+    assert exact_match(greedy, y[2500:, 1:]) >= 0.95
+    assert exact_match(beams[:, 0], y[2500:, 1:]) >= 0.95
+    # without the encoder's states the decoder cannot know the question: near chance (1 in 10,000)
+    blind, _ = greedy_decode(decoder_step(layers), [np.zeros_like(h), np.zeros_like(c)], start, 4)
+    assert exact_match(blind, y[2500:, 1:]) < 0.05
