@@ -13,7 +13,9 @@ What is proven here:
    in order, with their summed log-probabilities as scores, for several samples side by side with different states
    (so a beam that took another sample's or another beam's states is caught), with and without an end symbol; at the
    default width 3 it finds the best answer on pinned seeds, and its scores are the answers' log-probabilities.
+   A hand-written step (DLFS2's peeky decoder, whose extra input rides along among the states) passes the same checks.
 4. Bad arguments are refused with their names.
+5. End to end: an encoder-decoder trained with teacher forcing decodes held-out questions, greedily and by beam search.
 """
 import itertools
 
@@ -60,6 +62,11 @@ def whole_sequence_log_p(layers, inputs, states):
     embedding, recurrent, dense = layers
     out = dense.forward(recurrent.forward(embedding.forward(inputs), initial_state=states))
     return np.log(out) if dense.activation == "softmax" else log_softmax(out)
+
+
+def whole_of(layers):
+    """``whole_sequence_log_p`` of these layers, as a function of the inputs and states."""
+    return lambda inputs, states: whole_sequence_log_p(layers, inputs, states)
 
 
 def shifted_right(start_ids, ids):
@@ -166,16 +173,16 @@ def test_greedy_decoding_stops_a_sequence_at_the_end_symbol_and_pads_after_it(bi
 
 
 # -- 3. beam search -------------------------------------------------------------------------------------------------------
-def brute_force(layers, states, start_ids, length, end_id=None):
-    """Every answer of ``length`` tokens of every sample, with its log-probability: a list (one per sample) of
-    (score, answer) pairs, most likely first. With ``end_id``, an answer ends at its first end symbol (the tokens after
-    it are padding, the end symbol here, and add nothing): answers that differ only after it are one answer."""
-    V = layers[2].units
+def brute_force(log_p_of, V, states, start_ids, length, end_id=None):
+    """Every answer of ``length`` tokens of every sample, with its log-probability from ``log_p_of(inputs, states)``
+    (a decoder run on whole sequences): a list (one per sample) of (score, answer) pairs, most likely first. With
+    ``end_id``, an answer ends at its first end symbol (the tokens after it are padding, the end symbol here, and add
+    nothing): answers that differ only after it are one answer."""
     answers = np.array(list(itertools.product(range(V), repeat=length)))  # (V^length, length)
     ranked = []
     for b in range(len(start_ids)):
         rows = [np.repeat(s[b:b + 1], len(answers), axis=0) for s in states]
-        log_p = whole_sequence_log_p(layers, shifted_right(np.full(len(answers), start_ids[b]), answers), rows)
+        log_p = log_p_of(shifted_right(np.full(len(answers), start_ids[b]), answers), rows)
         chosen = np.take_along_axis(log_p, answers[..., None], axis=-1)[..., 0]
         found = {}
         for answer, terms in zip(answers, chosen):
@@ -197,7 +204,7 @@ def test_a_beam_as_wide_as_every_partial_answer_finds_the_most_likely_answers_in
     K = V ** (length - 1)  # every partial answer before the last step stays a beam: the search is exhaustive
     ids, scores = beam_search(decoder_step(layers), states, start_ids, length, beam_width=K, end_id=end_id)
     assert ids.shape == (B, K, length) and scores.shape == (B, K)
-    for b, ranked in enumerate(brute_force(layers, states, start_ids, length, end_id)):
+    for b, ranked in enumerate(brute_force(whole_of(layers), V, states, start_ids, length, end_id)):
         expected = ranked[:K]
         np.testing.assert_array_equal(ids[b], [answer for _, answer in expected])
         np.testing.assert_allclose(scores[b], [score for score, _ in expected], rtol=0, atol=1e-10)
@@ -222,7 +229,7 @@ def test_beam_search_finds_the_most_likely_answer_and_scores_it_by_its_log_proba
     assert all(len({tuple(answer) for answer in beams}) == 3 for beams in ids)  # no answer twice
     greedy, _ = greedy_decode(decoder_step(layers), states, start_ids, length)
     greedy_missed = False
-    for b, ranked in enumerate(brute_force(layers, states, start_ids, length)):
+    for b, ranked in enumerate(brute_force(whole_of(layers), V, states, start_ids, length)):
         best_score, best = ranked[0]
         np.testing.assert_array_equal(ids[b, 0], best)
         assert scores[b, 0] == pytest.approx(best_score, abs=1e-10)
@@ -274,6 +281,40 @@ def test_beam_search_works_through_any_step_function():
         answers = list(itertools.product(range(3), repeat=3))
         expected = sorted(answers, key=lambda a: -sum(transition[t, ([start] + list(a))[t], a[t]] for t in range(3)))
         np.testing.assert_array_equal(ids[b], expected[:9])
+
+
+def test_a_hand_written_peeky_step_decodes_as_its_whole_sequence_forward():
+    """DLFS2's peeky decoder: the encoder's final state joins the decoder's input and its output layer's input at
+    every step. Written as a step function, that state rides along among the states, and beam search reorders it."""
+    V, B, length, E = 4, 2, 3, 3  # E: the width of the encoder's state the decoder peeks at
+    rng = np.random.default_rng(8)
+    embedding, lstm, dense = Embedding(V, D), LSTM(H, return_sequences=True), Dense(V)
+    for layer, input_dim in zip((embedding, lstm, dense), (V, D + E, H + E)):
+        layer.build(input_dim, rng)
+        randomize(layer, rng)
+
+    def peeky_step(ids, states):
+        h, c, peek = states
+        h, c = lstm.cell.forward_step(np.concatenate([embedding.forward(ids), peek], axis=1), [h, c])[0]
+        return log_softmax(dense.forward(np.concatenate([h, peek], axis=1))), [h, c, peek]
+
+    def whole(inputs, states):
+        h, c, peek = states
+        peeks = np.repeat(peek[:, None], inputs.shape[1], axis=1)
+        out = lstm.forward(np.concatenate([embedding.forward(inputs), peeks], axis=2), initial_state=[h, c])
+        return log_softmax(dense.forward(np.concatenate([out, peeks], axis=2)))
+
+    states, start_ids = [rng.normal(size=(B, H)), rng.normal(size=(B, H)), rng.normal(size=(B, E))], np.array([1, 1])
+    greedy, greedy_scores = greedy_decode(peeky_step, states, start_ids, length)
+    log_p = whole(shifted_right(start_ids, greedy), states)
+    np.testing.assert_array_equal(np.argmax(log_p, axis=-1), greedy)
+    np.testing.assert_allclose(greedy_scores, np.take_along_axis(log_p, greedy[..., None], -1).sum(axis=(1, 2)),
+                               rtol=0, atol=1e-10)
+    K = V ** (length - 1)
+    ids, scores = beam_search(peeky_step, states, start_ids, length, beam_width=K)
+    for b, ranked in enumerate(brute_force(whole, V, states, start_ids, length)):
+        np.testing.assert_array_equal(ids[b], [answer for _, answer in ranked[:K]])
+        np.testing.assert_allclose(scores[b], [score for score, _ in ranked[:K]], rtol=0, atol=1e-10)
 
 
 def test_more_beams_than_answers_leaves_the_extra_beams_at_minus_infinity():
