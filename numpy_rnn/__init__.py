@@ -15,6 +15,7 @@ from .callbacks import (
     ReduceLROnPlateau,
     ResetStates,
 )
+from .decoding import beam_search, decoder_step, greedy_decode, teacher_forcing
 from .generation import Stepper, generate
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .model import Sequential
@@ -27,4 +28,5 @@ __all__ = ["RecurrentNetwork", "NotFittedError", "Sequential", "Callback", "Hist
            "EarlyStopping", "LearningRateScheduler", "ReduceLROnPlateau", "ResetStates", "CSVLogger", "LambdaCallback", "Embedding",
            "SimpleRNN", "LSTM", "GRU", "LayerNormSimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
            "LayerNormSimpleRNNCell", "Dense", "Dropout", "Bidirectional", "Masking", "Flatten", "Activation",
-           "TimeDistributed", "Attention", "AdditiveAttention", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck", "numerical_gradient", "relative_error", "generate", "Stepper"]
+           "TimeDistributed", "Attention", "AdditiveAttention", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck", "numerical_gradient", "relative_error", "generate", "Stepper",
+           "greedy_decode", "beam_search", "decoder_step", "teacher_forcing"]
