@@ -15,6 +15,7 @@ from .callbacks import (
     ReduceLROnPlateau,
     ResetStates,
 )
+from .decoding import beam_search, decoder_step, greedy_decode, teacher_forcing
 from .generation import Stepper, generate
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .model import Model, Sequential
@@ -28,6 +29,7 @@ __all__ = ["RecurrentNetwork", "NotFittedError", "Sequential", "Callback", "Hist
            "EarlyStopping", "LearningRateScheduler", "ReduceLROnPlateau", "ResetStates", "CSVLogger", "LambdaCallback", "Embedding",
            "SimpleRNN", "LSTM", "GRU", "LayerNormSimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
            "LayerNormSimpleRNNCell", "Dense", "Dropout", "Bidirectional", "Masking", "Flatten", "Activation",
-           "TimeDistributed", "Attention", "AdditiveAttention", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck", "numerical_gradient", "relative_error", "generate", "Stepper"]
+           "TimeDistributed", "Attention", "AdditiveAttention", "SGD", "RMSprop", "Adam", "Adagrad", "gradcheck", "numerical_gradient", "relative_error", "generate", "Stepper",
+           "greedy_decode", "beam_search", "decoder_step", "teacher_forcing"]
 # issue 15: composing layers (a Model to subclass, the functional API) and the layers a peeky decoder needs
 __all__ += ["Model", "Input", "Concatenate", "RepeatVector"]
