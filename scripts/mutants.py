@@ -168,7 +168,8 @@ MUTANTS = [
     ),
     *in_file(
         "numpy_rnn/data/batches.py", FIT_OPTIONS,
-        Mutant("yield x[idx], y[idx], sample_weight[idx]", "yield x[idx], y[idx], sample_weight[np.sort(idx)]",
+        Mutant("yield take(x, idx), y[idx], sample_weight[idx]",
+               "yield take(x, idx), y[idx], sample_weight[np.sort(idx)]",
                "the weights are cut in the samples' original order, not with the batch's permutation"),
     ),
     *in_file(
@@ -386,8 +387,8 @@ MUTANTS = [
                "an Embedding's lookup table counted as a matrix product (1000 x 32 would pick the threads)"),
         Mutant("            self._limits.restore_original_limits()\n", "",
                "numpy_rnn's thread limit left in place after the call: the user's setting is lost"),
-        Mutant("        if self.rows is None:\n            self.rows = len(x_batch)",
-               "        if True:\n            self.rows = len(x_batch)",
+        Mutant("        if self.rows is None:\n            self.rows = n_samples(x_batch)",
+               "        if True:\n            self.rows = n_samples(x_batch)",
                "the threads set again at every batch: the restore returns to the previous batch's count, not the "
                "user's"),
         Mutant("    if _override.get() is not None:\n        return _override.get()\n", "",
@@ -826,7 +827,7 @@ MUTANTS = [
                "refused call: the model is built as soon as x is checked, before the other arguments are"),
         Mutant("if np.any(y != np.round(y)) or y.min() < 0 or y.max() >= classes:", "if y.max() >= classes:",
                "refused call: sparse labels checked against the number of classes only (-1 and 0.7 pass)"),
-        Mutant('                self._check_stateful_batches(len(x_val), batch_size, "validation_data")\n', "",
+        Mutant('                self._check_stateful_batches(n_samples(x_val), batch_size, "validation_data")\n', "",
                "refused call: stateful validation data that does not split into batches is found after an epoch"),
         Mutant("if ids != val_ids or x_val.ndim != x.ndim or (not ids and x_val.shape[-1] != x.shape[-1]):",
                "if ids != val_ids or x_val.ndim != x.ndim:",
@@ -1185,5 +1186,71 @@ MUTANTS += [
         Mutant("if questions and (len(question), len(answer)) != (len(questions[0]), len(answers[0])):",
                "if questions and len(question) != len(questions[0]):",
                "seq2seq data: answers of another width are not refused"),
+    ),
+]
+
+# -- branch model: issue 15's composition (Model to subclass, the functional API, Concatenate, RepeatVector) ----------
+FUNCTIONAL = ["tests/test_functional.py"]
+SUBCLASS = ["tests/test_model_subclass.py"]
+MUTANTS += [
+    *in_file(
+        "numpy_rnn/functional.py", FUNCTIONAL,
+        Mutant("            grads[key] = g if key not in grads else grads[key] + g  #", "            grads[key] = g  #",
+               "graph backward: a tensor read by two layers keeps the last gradient instead of the sum (fan-out)"),
+        Mutant("        for node in reversed(self.nodes):", "        for node in self.nodes:",
+               "graph backward: the nodes in topological order, not reversed (a node runs before its outputs' sums)"),
+        Mutant("            if node.n_states and layer.initial_state_grads is not None:", "            if False:",
+               "graph backward: the decoder's initial_state_grads dropped: the encoder gets no gradient"),
+        Mutant("{k: calls[k] + v for k, v in layer.grads.items()})",
+               "{k: np.array(v) for k, v in layer.grads.items()})",
+               "shared layer: its gradient is its last call's, not the sum of its calls'"),
+        Mutant("            layer.cache = node.cache\n            if node.shared:\n"
+               "                layer._buffers = node.buffers\n            d = ",
+               "            if node.shared:\n                layer._buffers = node.buffers\n            d = ",
+               "shared layer: every call's backward reads the cache of the layer's last call"),
+        Mutant("                layer._buffers = node.buffers  # this call's own work arrays",
+               "                pass  # this call's own work arrays",
+               "shared layer: its calls share work arrays, so the second overwrites what the first's backward needs"),
+        Mutant("                masks[id(tensor)] = out_mask if i == 0 else None",
+               "                masks[id(tensor)] = None",
+               "graph: masks do not pass along (padded encoder steps get attention weight)"),
+        Mutant("        order.append(node)\n", "        order.insert(0, node)\n",
+               "graph: nodes kept in reverse order (a node runs before the nodes it reads)"),
+        Mutant("            if node is fused_node:", "            if False:",
+               "graph: the fused softmax's gradient (w.r.t. the logits) is passed through the softmax again"),
+    ),
+    *in_file(
+        "numpy_rnn/model.py", SUBCLASS,
+        Mutant("layer.build = partial(type(layer).build, layer, rng=self._rng)",
+               "layer.build = partial(type(layer).build, layer)",
+               "subclassed model: layers build from fresh entropy, not the model's generator (random_state ignored)"),
+        Mutant("        if not issubclass(found, cls):\n", "        if False:\n",
+               "load: a file of another Model subclass loads as whatever class it names"),
+    ),
+    *in_file(
+        "numpy_rnn/data/batches.py", SUBCLASS,
+        Mutant("    return len(x[0]) if isinstance(x, (list, tuple)) else len(x)", "    return len(x)",
+               "several inputs: the number of samples is taken as the number of inputs"),
+        Mutant("    return [part[index] for part in x] if",
+               "    return [x[0][index]] + [part[np.sort(index)] for part in x[1:]] if",
+               "several inputs: the second input's rows are not taken with the batch's permutation"),
+    ),
+    *in_file(
+        "numpy_rnn/training.py", SUBCLASS,
+        Mutant("done.append((batch_logs, n_samples(x_batch)))", "done.append((batch_logs, len(x_batch)))",
+               "several inputs: a batch counts as many samples as the model has inputs in the epoch's mean"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/concatenate.py", FUNCTIONAL,
+        Mutant("np.split(dout, np.cumsum(widths)[:-1], axis=-1)", "np.split(dout, widths[:-1], axis=-1)",
+               "Concatenate: the gradient cut at the widths, not at their running sums"),
+        Mutant("np.logical_and.reduce(given)", "np.logical_or.reduce(given)",
+               "Concatenate: a step is real where any input is real, not every one"),
+    ),
+    *in_file(
+        "numpy_rnn/layers/repeat_vector.py", FUNCTIONAL,
+        Mutant("return dout.sum(axis=1) if self.input_grad else None",
+               "return dout.mean(axis=1) if self.input_grad else None",
+               "RepeatVector: the copies' gradients averaged, not summed"),
     ),
 ]
