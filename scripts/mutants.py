@@ -1254,3 +1254,23 @@ MUTANTS += [
                "RepeatVector: the copies' gradients averaged, not summed"),
     ),
 ]
+
+# scripts/seq2seq_addition.py: DLFS2's encoder-decoders, whose backward and one-step decoder are written in the script.
+SEQ2SEQ_SCRIPTS = ["tests/test_seq2seq_scripts.py"]
+MUTANTS += in_file(
+    "scripts/seq2seq_addition.py", SEQ2SEQ_SCRIPTS,
+    Mutant("            dh = dh + dh_out.sum(axis=1)\n", "            dh = dh + dh_out[:, -1]\n",
+           "peeky: only the last step's output-layer gradient reaches h"),
+    Mutant("            dh = dh + dh_in.sum(axis=1)\n", "            pass\n",
+           "peeky: the decoder input's share of h's gradient is dropped"),
+    Mutant("        dh = dh + self.decoder.initial_state_grads[0]\n", "        dh = dh + 0\n",
+           "the decoder's initial-state gradient does not reach the encoder"),
+    Mutant("            dd, dh_in = dd[..., :-H], dd[..., -H:]", "            dd, dh_in = dd[..., H:], dd[..., :H]",
+           "peeky: the decoder input's gradient split at the wrong end"),
+    Mutant("        s = np.concatenate([h, h_enc], axis=-1) if self.peeky else h",
+           "        s = np.concatenate([h_enc, h], axis=-1) if self.peeky else h",
+           "peeky step: the output layer reads [h_enc | h], not forward's [s | h]"),
+    Mutant("        return np.log(np.maximum(p, np.finfo(p.dtype).tiny)), [h_enc, h, c]",
+           "        return np.log(np.maximum(p, np.finfo(p.dtype).tiny)), [h_enc, h_enc, c]",
+           "step: the decoder restarts from the encoder's state at every step"),
+)

@@ -14,8 +14,9 @@ is well above their own noise (~1e-12 of the loss):
 
 import numpy as np
 
-from numpy_rnn import Dense, Sequential, SimpleRNN
+from numpy_rnn import Dense, Sequential, SimpleRNN, gradcheck
 from numpy_rnn.initializers import orthogonal
+from numpy_rnn.losses import mask_weights
 
 
 def random_weight(name, shape, rng, scale=0.6):
@@ -43,3 +44,45 @@ def sequential():
     model = Sequential([SimpleRNN(3, input_dim=6), Dense(1, activation="sigmoid")], random_state=0)
     model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
     return model
+
+
+# -- end-to-end gradient checks of whole models (a Model subclass, a graph) -------------------------------------------
+def built(model, x, seed=1):
+    """``model`` run once on ``x`` (which builds it), with random weights, biases included."""
+    model.predict(x)
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        randomize(layer, rng)
+    return model
+
+
+def parameters(model):
+    return {f"{layer.name}.{k}": p for layer in model.layers for k, p in layer.params.items()}
+
+
+def gradients(model):
+    return {f"{layer.name}.{k}": g.copy() for layer in model.layers for k, g in layer.grads.items()}
+
+
+def check_vector_jacobian(model, x, seed=2):
+    """Every parameter's gradient of L = sum(R * output) for a random R, against finite differences; returns what
+    ``backward`` returned (the input gradients of a graph model)."""
+    rng = np.random.default_rng(seed)
+    R = rng.normal(size=model.forward(x).shape)
+    returned = model.backward(R)
+    report = gradcheck(lambda: np.sum(R * model.forward(x)), parameters(model), gradients(model))
+    assert report.ok, report
+    return returned
+
+
+def check_loss_gradients(model, x, y, loss="sparse_categorical_crossentropy"):
+    """Every parameter's gradient of the compiled loss (what fit differentiates), against finite differences."""
+    model.compile("sgd", loss)
+    model.loss_and_gradients(x, y, training=False)
+
+    def loss_value():  # the forward pass and the loss, as loss_and_gradients computes them, without the backward
+        out, mask = model._forward(x)
+        return model._loss(y, out, None if mask is None else mask_weights(mask))[0]
+
+    report = gradcheck(loss_value, parameters(model), gradients(model))
+    assert report.ok, report

@@ -5,11 +5,22 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import (
+    built,
+    check_loss_gradients,
+    check_vector_jacobian,
+)
 
-from helpers import randomize
-from numpy_rnn import LSTM, Dense, Embedding, LambdaCallback, Model, Sequential, SimpleRNN, gradcheck
+from numpy_rnn import (
+    LSTM,
+    Dense,
+    Embedding,
+    LambdaCallback,
+    Model,
+    Sequential,
+    SimpleRNN,
+)
 from numpy_rnn.data.batches import minibatches
-from numpy_rnn.losses import mask_weights
 from numpy_rnn.persistence import ModelFileError
 
 
@@ -73,47 +84,6 @@ class NeedsArguments(Seq2seq):
 def seq2seq_data(n=6, seed=0, vocab=5):
     rng = np.random.default_rng(seed)
     return [rng.integers(0, vocab, (n, 4)), rng.integers(0, vocab, (n, 3))], rng.integers(0, vocab, (n, 3))
-
-
-def built(model, x, seed=1):
-    """``model`` run once on ``x`` (which builds it), with random weights, biases included."""
-    model.predict(x)
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        randomize(layer, rng)
-    return model
-
-
-def parameters(model):
-    return {f"{layer.name}.{k}": p for layer in model.layers for k, p in layer.params.items()}
-
-
-def gradients(model):
-    return {f"{layer.name}.{k}": g.copy() for layer in model.layers for k, g in layer.grads.items()}
-
-
-def check_vector_jacobian(model, x, seed=2):
-    """Every parameter's gradient of L = sum(R * output) for a random R, against finite differences; returns what
-    ``backward`` returned (the input gradients of a graph model)."""
-    rng = np.random.default_rng(seed)
-    R = rng.normal(size=model.forward(x).shape)
-    returned = model.backward(R)
-    report = gradcheck(lambda: np.sum(R * model.forward(x)), parameters(model), gradients(model))
-    assert report.ok, report
-    return returned
-
-
-def check_loss_gradients(model, x, y, loss="sparse_categorical_crossentropy"):
-    """Every parameter's gradient of the compiled loss (what fit differentiates), against finite differences."""
-    model.compile("sgd", loss)
-    model.loss_and_gradients(x, y, training=False)
-
-    def loss_value():  # the forward pass and the loss, as loss_and_gradients computes them, without the backward
-        out, mask = model._forward(x)
-        return model._loss(y, out, None if mask is None else mask_weights(mask))[0]
-
-    report = gradcheck(loss_value, parameters(model), gradients(model))
-    assert report.ok, report
 
 
 def test_the_encoder_decoder_s_gradients_reach_the_encoder_through_the_state():

@@ -96,6 +96,15 @@ def test_imdb_twin_quick_trains_numpy_rnn_and_pytorch_in_step():
     assert max(curves["gap"]) < 1e-12
 
 
+def test_seq2seq_addition_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "addition.png"
+    result = load_script("seq2seq_addition").main(["--quick", "--plot", str(plot)])
+    assert set(result["accuracy"]) == {"plain", "reversed", "peeky"}
+    assert all(len(curve) == 2 and all(0 <= a <= 1 for a in curve) for curve in result["accuracy"].values())
+    assert plot.stat().st_size > 1000
+
+
 def test_stateful_cosine_quick(tmp_path):
     pytest.importorskip("matplotlib")
     plot = tmp_path / "cosine.png"

@@ -1,0 +1,71 @@
+"""The encoder-decoders of scripts/seq2seq_addition.py, whose backward passes are written by hand in the script: every
+weight's gradient against finite differences (the encoder's included: its only way to the loss is the state h it
+hands over, one path for the plain model and three that add up for the peeky one), and the one-step decoder that
+answers the questions against the whole-sequence forward pass it must repeat."""
+import importlib.util
+import os
+
+import numpy as np
+import pytest
+
+from helpers import built, check_loss_gradients, check_vector_jacobian
+from numpy_rnn.decoding import greedy_decode
+
+SCRIPTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts")
+
+
+def load_script(name):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(SCRIPTS, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+addition = load_script("seq2seq_addition")
+V = 6
+
+
+def data(n=5, seed=0):
+    """Questions (n, 4) and the decoder's input and target (n, 3): random ids of a 6-symbol vocabulary."""
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, V, (n, 4)), rng.integers(0, V, (n, 3))], rng.integers(0, V, (n, 3))
+
+
+@pytest.mark.parametrize("peeky", [False, True], ids=["plain", "peeky"])
+def test_every_weight_s_gradient_matches_finite_differences(peeky):
+    x, y = data()
+    model = built(addition.Seq2seq(V, wordvec_size=3, hidden_size=4, peeky=peeky, random_state=0), x)
+    check_vector_jacobian(model, x)  # L = sum(R * p) for a random R: every output element's gradient counts
+    check_loss_gradients(model, x, y)  # the loss fit differentiates
+    assert np.abs(model.encoder.grads["W_x"]).max() > 1e-4  # the encoder's gradient was alive, not trivially right
+
+
+def test_the_peeky_decoder_s_three_paths_to_h_each_carry_gradient():
+    # Were one of the paths dropped from dh (the initial state, the decoder's input, the output layer's input), the
+    # check above would fail; this shows each is large enough for it to notice.
+    x, _ = data()
+    model = built(addition.Seq2seq(V, wordvec_size=3, hidden_size=4, peeky=True, random_state=0), x)
+    out = model.forward(x)
+    R = np.random.default_rng(1).normal(size=out.shape)
+    ds = model.output_layer.backward(R)
+    dd = model.decoder.backward(ds[..., :4])
+    paths = [model.decoder.initial_state_grads[0], dd[..., -4:].sum(axis=1), ds[..., 4:].sum(axis=1)]
+    assert all(np.abs(p).max() > 1e-3 for p in paths)
+
+
+@pytest.mark.parametrize("peeky", [False, True], ids=["plain", "peeky"])
+def test_greedy_answers_are_the_decoder_run_on_its_own_outputs(peeky):
+    # Decoding feeds each step the previous step's argmax. Feeding those same ids to the whole-sequence forward pass
+    # (start symbol first, as in training) must give the same distributions: the step is the forward pass, one column
+    # at a time.
+    x, _ = data(n=7, seed=3)
+    model = built(addition.Seq2seq(V, wordvec_size=3, hidden_size=4, peeky=peeky, random_state=0), x)
+    start = np.full(7, 2)
+    h = model.encode(x[0])
+    ids, scores = greedy_decode(model.step, [h, h, np.zeros_like(h)], start, 3)
+    decoder_in = np.concatenate([start[:, None], ids[:, :-1]], axis=1)
+    p = model.forward([x[0], decoder_in])  # (7, 3, V)
+    assert np.array_equal(p.argmax(axis=-1), ids)
+    chosen = np.take_along_axis(p, ids[..., None], axis=-1)[..., 0]
+    np.testing.assert_allclose(np.log(chosen).sum(axis=1), scores, rtol=1e-12, atol=1e-12)
+    assert np.array_equal(model.answer(x[0], start, 3), ids)  # in batches, as the script scores the test split
