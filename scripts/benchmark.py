@@ -17,6 +17,7 @@ shapes, since the time of an epoch depends on the shapes, not on the values):
       LSTM(100, return_sequences, stateful) -> Dense(10000, softmax), softmax cross-entropy at every step, SGD 20 with
       global gradient clipping 0.25, batch 20, windows of 35 steps. 100 windows (70,000 tokens) are timed, and the
       table's note extrapolates them to an epoch of PTB's 929,589 training tokens (1,327 windows).
+      Also: the same model in plain NumPy in the style of the book's Time layers ("Time layers", below).
   W7  a character model: Embedding(65, 32) -> LSTM(256, sequences, stateful) -> LSTM(256, sequences, stateful) ->
       Dense(65, softmax), softmax cross-entropy at every step, Adam 2e-3 with global gradient clipping 5, batch 32,
       windows of 100 steps. 30 windows are timed, extrapolated to tinyshakespeare's 90% split (1,003,854 characters,
