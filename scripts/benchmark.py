@@ -17,6 +17,7 @@ shapes, since the time of an epoch depends on the shapes, not on the values):
       LSTM(100, return_sequences, stateful) -> Dense(10000, softmax), softmax cross-entropy at every step, SGD 20 with
       global gradient clipping 0.25, batch 20, windows of 35 steps. 100 windows (70,000 tokens) are timed, and the
       table's note extrapolates them to an epoch of PTB's 929,589 training tokens (1,327 windows).
+      Also: the same model in plain NumPy in the style of the book's Time layers ("Time layers", below).
   W7  a character model: Embedding(65, 32) -> LSTM(256, sequences, stateful) -> LSTM(256, sequences, stateful) ->
       Dense(65, softmax), softmax cross-entropy at every step, Adam 2e-3 with global gradient clipping 5, batch 32,
       windows of 100 steps. 30 windows are timed, extrapolated to tinyshakespeare's 90% split (1,003,854 characters,
@@ -69,6 +70,12 @@ Two more modes, alone or together, show what a user meets who sets nothing:
 
 "The textbook's original formulation" is the listing's algorithm with its transpose bug fixed: it multiplies a
 one-hot vector by W_1x at every step, computes the output layer at every step, and keeps the states in a Python list.
+"Time layers" (W6) is the plain NumPy formulation of "Deep Learning from Scratch 2"'s Rnnlm, in the style of its Time
+layers, written here from the equations: an LSTM step object per time step holding its own cache (the input product
+made step by step), the embedding by gathering rows (a scatter-add with np.add.at backward), the output layer over all
+steps as one 2-D product, softmax with loss over all steps, float32, SGD 20 with the global norm clipped at 0.25, the
+states carried from window to window. From the same weights it computes numpy_rnn's losses window after window
+(tests/test_scripts.py, float64), so the two do equal work.
 
     python scripts/benchmark.py                  # 3 repetitions; about 10 minutes with both frameworks
     python scripts/benchmark.py --quick          # tiny shapes, one repetition: checks that everything runs
@@ -85,6 +92,8 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
                     "TF_NUM_INTEROP_THREADS")
 
@@ -97,7 +106,7 @@ WORKLOADS = {
     "W3": ("W1 with 128 units, batch 64", ["numpy_rnn", "numpy_rnn float64", "torch", "keras"]),
     "W4": ("Embedding(1000, 32) + LSTM(8), Adam", ["numpy_rnn", "numpy_rnn float64", "torch", "keras"]),
     "W5": ("W1 inference, batches of 1,000", ["numpy_rnn", "numpy_rnn float64", "torch", "keras"]),
-    "W6": ("PTB word model, Rnnlm: LSTM(100), 10,000 words", ["numpy_rnn", "torch", "keras"]),
+    "W6": ("PTB word model, Rnnlm: LSTM(100), 10,000 words", ["numpy_rnn", "torch", "keras", "Time layers"]),
     "W7": ("character model: LSTM(256) x 2, 65 characters", ["numpy_rnn", "torch", "keras"]),
 }
 # the language models: the training corpus an epoch goes through, for the extrapolated s/epoch
@@ -168,6 +177,177 @@ class TextbookOriginal:
             err_to_cell = np.dot(err_to_cell, self.w1h.T) * (1 - h ** 2)
         for name, grad in (("w1h", w1h_grad), ("w1x", w1x_grad), ("b1", b1_grad), ("w2", w2_grad), ("b2", b2_grad)):
             setattr(self, name, getattr(self, name) - self.lr * grad / (m if name in ("w1h", "w1x", "b1") else 1))
+
+
+# -- W6 as plain NumPy in the style of "Deep Learning from Scratch 2"'s Time layers (reference only) ----------------
+# Written here from the equations (numpy_rnn/cells/lstm.py's docstring), not taken from the book's code: a layer per
+# stage, each applied to the whole window, and inside the LSTM one step object per time step holding its own cache.
+# Shapes: B streams, T steps, V words, D embedding size, H units; ids and targets (B, T) integers.
+class LSTMStep:
+    """One LSTM step, Keras's gate order i, f, g, o: ``forward`` keeps what ``backward`` needs in ``self.cache``;
+    ``backward`` adds the step's weight gradients to the layer's and returns dx_t, dh_{t-1}, dc_{t-1}."""
+
+    def __init__(self, params, grads):
+        self.params, self.grads = params, grads  # the layer's [W_x (D, 4H), W_h (H, 4H), b (4H,)], shared by steps
+
+    def forward(self, x, h_prev, c_prev):
+        W_x, W_h, b = self.params
+        H = h_prev.shape[1]
+        a = np.dot(x, W_x) + np.dot(h_prev, W_h) + b                  # (B, 4H)
+        i = 1 / (1 + np.exp(-a[:, :H]))
+        f = 1 / (1 + np.exp(-a[:, H:2 * H]))
+        g = np.tanh(a[:, 2 * H:3 * H])
+        o = 1 / (1 + np.exp(-a[:, 3 * H:]))
+        c = f * c_prev + i * g
+        tanh_c = np.tanh(c)
+        h = o * tanh_c
+        self.cache = (x, h_prev, c_prev, i, f, g, o, tanh_c)
+        return h, c
+
+    def backward(self, dh, dc):
+        W_x, W_h, _ = self.params
+        x, h_prev, c_prev, i, f, g, o, tanh_c = self.cache
+        dc = dc + dh * o * (1 - tanh_c ** 2)  # c_t reaches the loss directly and through h_t
+        da = np.hstack((dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g ** 2),
+                        dh * tanh_c * o * (1 - o)))                   # (B, 4H)
+        self.grads[0] += np.dot(x.T, da)
+        self.grads[1] += np.dot(h_prev.T, da)
+        self.grads[2] += da.sum(axis=0)
+        return np.dot(da, W_x.T), np.dot(da, W_h.T), dc * f
+
+
+class TimeLSTM:
+    """The LSTM over a window: a new LSTMStep per step; h and c carried to the next window (stateful), the gradient
+    cut at the window's start (truncated BPTT)."""
+
+    def __init__(self, W_x, W_h, b):
+        self.params = [W_x, W_h, b]
+        self.grads = [np.zeros_like(p) for p in self.params]
+        self.h = self.c = None
+
+    def forward(self, xs):
+        B, T, _ = xs.shape
+        H = self.params[1].shape[0]
+        if self.h is None:  # the streams start
+            self.h = self.c = np.zeros((B, H), dtype=xs.dtype)
+        hs = np.empty((B, T, H), dtype=xs.dtype)
+        self.steps = []
+        for t in range(T):
+            step = LSTMStep(self.params, self.grads)
+            self.h, self.c = step.forward(xs[:, t], self.h, self.c)
+            hs[:, t] = self.h
+            self.steps.append(step)
+        return hs
+
+    def backward(self, dhs):
+        B, T, H = dhs.shape
+        for grad in self.grads:
+            grad[...] = 0
+        dxs = np.empty((B, T, self.params[0].shape[0]), dtype=dhs.dtype)
+        dh = dc = np.zeros((B, H), dtype=dhs.dtype)  # nothing arrives from beyond the window
+        for t in reversed(range(T)):
+            dxs[:, t], dh, dc = self.steps[t].backward(dhs[:, t] + dh, dc)
+        return dxs
+
+
+class TimeEmbedding:
+    """Rows of W (V, D) gathered by id: no one-hot array. Backward scatter-adds each step's gradient into its id's
+    row; ``np.add.at`` accumulates an id seen more than once (``dW[ids] += dout`` would keep only one of them)."""
+
+    def __init__(self, W):
+        self.params, self.grads = [W], [np.zeros_like(W)]
+
+    def forward(self, ids):
+        self.ids = ids
+        return self.params[0][ids]                                    # (B, T, D)
+
+    def backward(self, dout):
+        self.grads[0][...] = 0
+        np.add.at(self.grads[0], self.ids, dout)
+
+
+class TimeAffine:
+    """The output layer at every step as one 2-D product: (B*T, H) @ W (H, V) + b."""
+
+    def __init__(self, W, b):
+        self.params = [W, b]
+        self.grads = [np.zeros_like(W), np.zeros_like(b)]
+
+    def forward(self, hs):
+        B, T, H = hs.shape
+        self.x = hs.reshape(B * T, H)
+        return (np.dot(self.x, self.params[0]) + self.params[1]).reshape(B, T, -1)
+
+    def backward(self, dout):
+        B, T, V = dout.shape
+        dout = dout.reshape(B * T, V)
+        self.grads[0][...] = np.dot(self.x.T, dout)
+        self.grads[1][...] = dout.sum(axis=0)
+        return np.dot(dout, self.params[0].T).reshape(B, T, -1)
+
+
+class TimeSoftmaxWithLoss:
+    """Softmax and cross-entropy at every step, averaged over the B*T predictions. Backward: (p - one_hot(y)) / N,
+    made by subtracting 1 at each target instead of building the one-hot array."""
+
+    def forward(self, logits, targets):
+        B, T, V = logits.shape
+        z = logits.reshape(B * T, V)
+        z = z - z.max(axis=1, keepdims=True)  # exp cannot overflow
+        self.p = np.exp(z)
+        self.p /= self.p.sum(axis=1, keepdims=True)
+        self.shape, self.targets = logits.shape, targets.reshape(B * T)
+        return -np.mean(np.log(self.p[np.arange(B * T), self.targets]))
+
+    def backward(self):
+        N = len(self.targets)
+        dz = self.p.copy()
+        dz[np.arange(N), self.targets] -= 1
+        dz /= N
+        return dz.reshape(self.shape)
+
+
+class TimeLayersRnnlm:
+    """W6's model: TimeEmbedding -> TimeLSTM -> TimeAffine -> TimeSoftmaxWithLoss, trained by SGD with the global
+    gradient norm clipped. ``weights``: Keras's order, [embeddings (V, D), kernel (D, 4H), recurrent_kernel (H, 4H),
+    bias (4H,), Dense kernel (H, V), Dense bias (V,)], so that numpy_rnn's weights can be given (the check in
+    tests/test_scripts.py); ``initial_weights`` draws numpy_rnn's initializations."""
+
+    def __init__(self, weights, lr=20.0, clipnorm=0.25):
+        E, W_x, W_h, b, W, b_out = [w.copy() for w in weights]
+        self.layers = [TimeEmbedding(E), TimeLSTM(W_x, W_h, b), TimeAffine(W, b_out)]
+        self.loss_layer = TimeSoftmaxWithLoss()
+        self.lr, self.clipnorm = lr, clipnorm
+
+    @staticmethod
+    def initial_weights(V, D, H, rng, dtype):
+        glorot = np.sqrt(6 / (D + 4 * H))
+        recurrent = np.hstack([np.linalg.qr(rng.standard_normal((H, H)))[0] for _ in range(4)])
+        b = np.zeros(4 * H)
+        b[H:2 * H] = 1.0  # the forget gate open at the start
+        weights = [rng.uniform(-0.05, 0.05, (V, D)), rng.uniform(-glorot, glorot, (D, 4 * H)), recurrent, b,
+                   rng.uniform(-np.sqrt(6 / (H + V)), np.sqrt(6 / (H + V)), (H, V)), np.zeros(V)]
+        return [w.astype(dtype) for w in weights]
+
+    def reset_state(self):
+        self.layers[1].h = self.layers[1].c = None
+
+    def train_window(self, ids, targets):
+        """Forward, backward and one clipped SGD step on one window; returns the window's loss (before the step)."""
+        out = ids
+        for layer in self.layers:
+            out = layer.forward(out)
+        loss = self.loss_layer.forward(out, targets)
+        dout = self.loss_layer.backward()
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        params = [p for layer in self.layers for p in layer.params]
+        grads = [g for layer in self.layers for g in layer.grads]
+        norm = np.sqrt(sum(np.sum(g ** 2) for g in grads))
+        scale = self.clipnorm / norm if norm > self.clipnorm else 1.0
+        for p, g in zip(params, grads):
+            p -= self.lr * scale * g
+        return loss
 
 
 # -- one measurement, in a child process ---------------------------------------------------------------------------
@@ -248,6 +428,22 @@ def run_numpy_rnn(workload, impl, s, x, y):
     model.fit(x[:2 * s["B"]], y[:2 * s["B"]], epochs=1, batch_size=s["B"], verbose=0)  # warm-up
     start = time.perf_counter()
     model.fit(x, y, epochs=1, batch_size=s["B"], verbose=0, gradient_warnings=None)
+    return time.perf_counter() - start
+
+
+def run_time_layers(s, x, y):
+    """W6 by the Time-layers reference, in float32 like the others: the same windows, warm-up and reset."""
+    model = TimeLayersRnnlm(TimeLayersRnnlm.initial_weights(s["V"], s["E"], s["H"], np.random.default_rng(0),
+                                                            np.float32))
+
+    def windows(n):
+        for i in range(0, n, s["B"]):
+            model.train_window(x[i:i + s["B"]], y[i:i + s["B"]])
+
+    windows(2 * s["B"])  # warm-up
+    model.reset_state()  # the timed windows start the streams afresh
+    start = time.perf_counter()
+    windows(len(x))
     return time.perf_counter() - start
 
 
@@ -410,6 +606,8 @@ def measure(config):
     x, y = make_data(workload, s)
     if impl.startswith("numpy_rnn") or impl == "textbook original":
         seconds = run_numpy_rnn(workload, impl, s, x, y)
+    elif impl == "Time layers":
+        seconds = run_time_layers(s, x, y)
     elif impl == "torch":
         seconds = run_torch(workload, s, x, y, threads)
     else:

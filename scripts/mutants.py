@@ -1274,3 +1274,21 @@ MUTANTS += in_file(
            "        return np.log(np.maximum(p, np.finfo(p.dtype).tiny)), [h_enc, h_enc, c]",
            "step: the decoder restarts from the encoder's state at every step"),
 )
+# branch dlfs2ref: W6's Time-layers reference in scripts/benchmark.py, checked against numpy_rnn's training
+MUTANTS += [
+    *in_file(
+        "scripts/benchmark.py", ["tests/test_scripts.py::test_benchmark_time_layers_reference_trains_as_numpy_rnn_does"],
+        Mutant("        np.add.at(self.grads[0], self.ids, dout)", "        self.grads[0][self.ids] += dout",
+               "Time layers: the embedding's scatter-add by fancy indexing keeps one of an id's repeated rows"),
+        Mutant("        dc = dc + dh * o * (1 - tanh_c ** 2)  #", "        dc = dc + dh * o  #",
+               "Time layers: the path from h_t to c_t misses tanh's derivative"),
+        Mutant("self.steps[t].backward(dhs[:, t] + dh, dc)", "self.steps[t].backward(dhs[:, t], dc)",
+               "Time layers: the gradient from step t+1 through h_t is dropped (only the output's arrives)"),
+        Mutant("        self.grads[1] += np.dot(h_prev.T, da)", "        self.grads[1] = np.dot(h_prev.T, da)",
+               "Time layers: each step overwrites W_h's gradient instead of adding to it"),
+        Mutant("        if self.h is None:  # the streams start", "        if True:  # the streams start",
+               "Time layers: the states start at zero in every window instead of carrying over"),
+        Mutant("scale = self.clipnorm / norm if norm > self.clipnorm else 1.0", "scale = 1.0",
+               "Time layers: the global gradient norm is not clipped"),
+    ),
+]

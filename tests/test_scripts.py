@@ -51,10 +51,38 @@ def test_benchmark_quick_runs_every_workload(tmp_path):
     assert {r["workload"] for r in rows} == set(benchmark.WORKLOADS)
     for row in rows:
         assert row["status"] in ("ok", "not installed"), row
-        if row["impl"].startswith("numpy_rnn") or row["impl"] == "textbook original":
+        if row["impl"].startswith("numpy_rnn") or row["impl"] in ("textbook original", "Time layers"):
             assert row["status"] == "ok" and row["seconds"] > 0
     assert (tmp_path / "bench.json").stat().st_size > 100
 
+
+
+def test_benchmark_time_layers_reference_trains_as_numpy_rnn_does():
+    """W6's Time-layers reference does numpy_rnn's work: from the same weights (float64, small shapes, ids repeating
+    within a window), the same loss window after window with the states carried, and the same weights after three
+    clipped SGD steps (every gradient, the scatter-add and the clipping enter them)."""
+    from numpy_rnn import LSTM, SGD, Dense, Embedding, Sequential
+    benchmark = load_script("benchmark")
+    B, T, V, D, H = 4, 6, 7, 5, 3
+    model = Sequential([Embedding(V, D), LSTM(H, return_sequences=True, stateful=True),
+                        Dense(V, activation="softmax")], random_state=1, dtype="float64")
+    model.compile(SGD(20.0, global_clipnorm=0.25), "sparse_categorical_crossentropy")
+    model.build((T,))
+    rng = np.random.default_rng(2)
+    for layer in model.layers[1:]:  # non-zero biases: zero ones hide bias mistakes
+        layer.params["b"][...] = rng.uniform(-0.5, 0.5, layer.params["b"].shape)
+    weights = [w for layer in model.layers for w in layer.get_weights()]
+    reference = benchmark.TimeLayersRnnlm(weights)
+    ids = rng.integers(0, V, size=(3 * B, T + 1))  # 7 words: ids repeat in every window
+    x, y = ids[:, :-1], ids[:, 1:]
+    for i in range(0, len(x), B):
+        ours = model.train_on_batch(x[i:i + B], y[i:i + B])
+        theirs = reference.train_window(x[i:i + B], y[i:i + B])
+        assert theirs == pytest.approx(ours, rel=1e-12, abs=0)  # the first within the clipping norm, the next above
+    trained = [w for layer in model.layers for w in layer.get_weights()]
+    params = [p for layer in reference.layers for p in layer.params]
+    assert all(np.allclose(p, w, rtol=0, atol=1e-12) for p, w in zip(params, trained))
+    assert not np.allclose(params[0], weights[0])  # the steps moved the weights
 
 # The reproductions of the textbook examples: each --quick run trains a little and writes its figure.
 def test_sine_wave_quick(tmp_path):
