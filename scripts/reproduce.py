@@ -190,6 +190,14 @@ def _registry():
             entries.append(Entry(f"{prefix}-{slug}", f"padding to {steps} steps, {epochs} epochs: {name}",
                                  "validation accuracy", "padding", lambda r, key=key: r[key],
                                  ("--maxlen", str(steps), "--epochs", str(epochs)), digits=3))
+    addition = load_script("seq2seq_addition")
+    for key, name in (("plain", "plain"), ("reversed", "reversed input"), ("peeky", "reversed input, peeky decoder")):
+        entries.append(Entry(f"addition-{key}", f"6. seq2seq addition, {name}, 25 epochs",
+                             "exact-match accuracy, 5,000 held-out questions", "seq2seq_addition",
+                             lambda r, key=key: r["accuracy"][key][-1], ("--data", "{data}", "--no-plot"),
+                             published=f"{addition.PUBLISHED[key][-1]:.3f}",
+                             source='"Deep Learning from Scratch 2"\'s own code, run here', data="addition.txt",
+                             digits=3))
     dlfs2, small = lm.RECIPES["dlfs2"]["published"], lm.RECIPES["zaremba-small"]["published"]
     ptb_quick = ("--max-windows", "20")  # --quick's tiny model would still read all of PTB's 23,000 windows
     entries += [
