@@ -1115,3 +1115,31 @@ MUTANTS += [
                "aclImdb: a test/ folder without neg/ passes as an empty test split"),
     ),
 ]
+
+# -- branch tanh (issue 16): table_tanh, the float64 tanh from a table and its series (numpy_rnn/activations.py) --------
+MUTANTS += [
+    *in_file(
+        "numpy_rnn/activations.py", ["tests/test_activations.py"],
+        Mutant("    tanh_b += _C3\n", "    tanh_b -= _C3\n",
+               "table_tanh: the b^3 coefficient with the wrong sign (tanh(b) = b + b^3/3 + ...)"),
+        Mutant("    tanh_b *= b2\n    tanh_b *= b\n", "    tanh_b *= b\n",
+               "table_tanh: the series' odd powers one short (c3 b^2 + c5 b^3 instead of c3 b^3 + c5 b^5)"),
+        Mutant("    return np.copysign(numerator, z, out=out)", "    return np.multiply(numerator, _ONE, out=out)",
+               "table_tanh: the sign is not restored (tanh(-x) = +tanh(x))"),
+        Mutant("np.minimum(x, _SATURATION, out=x)", "np.minimum(x, _ONE, out=x)",
+               "table_tanh: clipped at 1 instead of the saturation point 20"),
+        Mutant("np.minimum(x, _SATURATION, out=x)", "np.fmin(x, _SATURATION, out=x)",
+               "table_tanh: the clip turns NaN into 20, so tanh(NaN) = 1"),
+        Mutant("    b *= _H\n", "",
+               "table_tanh: b left in units of the table's step h (|z|/h - k instead of |z| - k h)"),
+        Mutant("    np.rint(k, out=k)\n", "",
+               "table_tanh: the row index truncated (astype) while b is measured from the unrounded k: b = 0"),
+        Mutant("denominator += _ONE", "denominator -= _ONE",
+               "table_tanh: the addition formula's denominator 1 - tanh(a) tanh(b) (that of tanh(a - b))"),
+        Mutant("a.append(((1 if n == 0 else 0) - sum(", "a.append(((1 if n == 0 else 0) + sum(",
+               "tanh_series: the recurrence from t' = 1 + t^2 (tan's equation) instead of 1 - t^2"),
+        Mutant("z.dtype in _TABLE_TANH_DTYPES and z.size >= TABLE_TANH_MIN_SIZE",
+               "z.dtype in _TABLE_TANH_DTYPES or z.size >= TABLE_TANH_MIN_SIZE",
+               "tanh: large float32 arrays also go to table_tanh (which returns float64)"),
+    ),
+]
