@@ -45,12 +45,14 @@ def sigmoid(z, out=None):
 # table_tanh computes the same numbers with about 20 NumPy operations that are vectorized on every x86 and ARM build
 # (abs, minimum, multiply, add, divide, rint, a table lookup, copysign). Each call costs about 0.7 us however small
 # the array, so the trick pays only for arrays of at least TABLE_TANH_MIN_SIZE elements: measured on an AMD EPYC (AVX2)
-# with NumPy 2.4, table_tanh is 0.85x np.tanh's speed at 1,024 elements, 1.2x at 2,048, 1.9x at 4,096 and beyond.
+# with NumPy 2.4, table_tanh runs at 0.8x np.tanh's speed for 1,024 elements (a (32, 32) step: np.tanh is kept there),
+# 1.1x for 2,048, 1.5x for 4,096, 2.3x for 32,000 (1000, 32) and 1.8x for 70,000 (20, 35, 100).
 # float32 keeps np.tanh: NumPy vectorizes it on AVX2 too (3 us for (32, 32)), faster than 20 operations can be.
 
 TANH_TABLE_STEP = 1 / 256  # h, the table's spacing: a power of 2, so |z| / h and k h are exact
 TANH_SATURATION = 20.0  # tanh(20) = 1 - 8.5e-18 rounds to 1 in float64, as does tanh of anything beyond
 TABLE_TANH_MIN_SIZE = 2048  # arrays of this many elements or more use table_tanh (float64, and no AVX-512 tanh)
+TABLE_TANH_BLOCK = 4096  # elements per block of table_tanh's work (its docstring says why)
 
 
 def tanh_series(n_terms):
@@ -91,7 +93,29 @@ def table_tanh(z, out=None):
     denominator are rounded to the spacing of the numbers just above 1, twice the result's: that is where the 3 ulp
     are reached. inf gives +-1 and NaN gives NaN. Speed: see the note above; ``tanh`` calls this only where it is the
     faster of the two.
+
+    The array is worked through in blocks of TABLE_TANH_BLOCK elements: a block's five temporaries (160 KB) stay in
+    the CPU's cache and are reused from block to block and from call to call. Whole-array temporaries of a large
+    array would be fresh memory at every call, and the operating system's page faults to provide it cost more than
+    the arithmetic (measured: 218 faults per call for a (1000, 32) array, which made it twice as slow as np.tanh).
     """
+    z = np.asarray(z)
+    flat_z = z.reshape(-1)  # a view when z is contiguous (else a copy)
+    writes_out = out is not None and out.flags.c_contiguous
+    flat_out = out.reshape(-1) if writes_out else np.empty(z.size, dtype=np.float64)
+    for start in range(0, z.size, TABLE_TANH_BLOCK):
+        block = slice(start, start + TABLE_TANH_BLOCK)
+        _table_tanh_block(flat_z[block], flat_out[block])
+    if writes_out:
+        return out
+    if out is None:
+        return flat_out.reshape(z.shape)
+    out[...] = flat_out.reshape(z.shape)
+    return out
+
+
+def _table_tanh_block(z, out):
+    """table_tanh's arithmetic on one block (1-d arrays; out may be z itself)."""
     x = np.abs(z)
     np.minimum(x, _SATURATION, out=x)  # minimum keeps a NaN as NaN
     x_over_h = np.multiply(x, _PER_H, out=x)
