@@ -47,9 +47,9 @@ def dense_grid():
         np.linspace(19.0, 19.2, 20_001),  # where tanh(x) reaches 1 in float64
         np.linspace(TANH_SATURATION - 1e-6, TANH_SATURATION + 1e-6, 2_001),  # the clip
         near_halfway,
-        [1e10, 1e300, np.finfo(np.float64).max],
+        [1e10, 1e300, np.finfo(np.float64).max, np.inf],
     ])
-    return np.concatenate([positive, -positive])
+    return np.concatenate([positive, -positive, [np.nan]])
 
 
 def test_tanh_series_is_tanh_s_taylor_series():
@@ -61,7 +61,10 @@ def test_table_tanh_is_within_3_ulp_of_numpy_s_on_a_dense_grid():
     with np.errstate(**WARNINGS_RAISE):
         ours = table_tanh(x)
     assert ours.dtype == np.float64 and ours.shape == x.shape
-    err = ulps(ours, np.tanh(x))
+    reference = np.tanh(x)
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(reference))  # NaN exactly where NumPy has NaN
+    np.testing.assert_array_equal(np.signbit(ours), np.signbit(reference))  # -0 included
+    err = np.nan_to_num(ulps(ours, reference))
     worst = int(np.argmax(err))
     assert err[worst] <= ULP_BOUND, f"{err[worst]} ulp at x = {x[worst]!r}"
 
