@@ -1116,7 +1116,7 @@ MUTANTS += [
     ),
 ]
 
-# -- branch tanh (issue 16): table_tanh, the float64 tanh from a table and its series (numpy_rnn/activations.py) --------
+# -- branch tanh (issue 16): table_tanh, the float64 tanh from a table and its series (numpy_rnn/activations.py) -----
 MUTANTS += [
     *in_file(
         "numpy_rnn/activations.py", ["tests/test_activations.py"],

@@ -12,8 +12,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from numpy_rnn import GRU, LSTM, AdditiveAttention, Attention, LayerNormSimpleRNN, SimpleRNN, gradcheck
-from numpy_rnn import activations
+from numpy_rnn import GRU, LSTM, AdditiveAttention, Attention, LayerNormSimpleRNN, SimpleRNN, activations, gradcheck
 from numpy_rnn.activations import (
     TABLE_TANH_MIN_SIZE,
     TANH_SATURATION,
@@ -26,7 +25,7 @@ from numpy_rnn.activations import (
 
 ULP_BOUND = 3  # table_tanh against np.tanh, float64
 # the floating-point errors NumPy warns about by default (it ignores underflow: tanh(1e-300) underflows in b^3)
-WARNINGS_RAISE = dict(over="raise", divide="raise", invalid="raise")
+WARNINGS_RAISE = {"over": "raise", "divide": "raise", "invalid": "raise"}
 
 
 def ulps(ours, reference):
