@@ -18,7 +18,9 @@ it, so generation runs the model one step at a time, carrying each recurrent lay
 
 ``Stepper`` is that loop; ``tests/test_generation.py`` checks that stepping gives the distributions of the model run on
 the whole sequence at once, to rounding. ``Stepper`` keeps its own states: the model's layers, and what stateful
-layers carry for training, are left as they are.
+layers carry for training, are left as they are. It starts from zero states or from given ones (a decoder starts from
+its encoder's), and its ``advance(ids, states)`` is one step as a function, the step decoding.py's greedy decoding and
+beam search call.
 
 Drawing a token from p (V,). With a temperature tau > 0 the distribution is sharpened (tau < 1) or flattened (tau > 1):
 
@@ -31,6 +33,7 @@ seeded by ``random_state``: the same seed writes the same text.
 import numpy as np
 
 from .checks import check_random_state
+from .layers.base import Layer
 from .layers.bidirectional import Bidirectional
 from .layers.flatten import Flatten
 from .layers.recurrent import RNN
@@ -38,19 +41,37 @@ from .layers.recurrent import RNN
 
 class Stepper:
     """``Stepper(model, batch_size=1)``: ``model`` (a built Sequential whose first layer reads token ids and whose last
-    is a Dense with a softmax or no activation) run one step at a time, ``batch_size`` sequences side by side.
+    is a Dense with a softmax or no activation, or a list of such built layers, run in order) run one step at a time,
+    ``batch_size`` sequences side by side.
 
     ``step(ids)`` reads one token per sequence, ids (B,), and returns the distribution of the next one, (B, V) as
-    probabilities; ``log_probabilities`` the same as logs. ``reset()`` starts every sequence again from zero states.
-    Raises TypeError for a model that cannot run step by step (a layer reading the sequence backwards or all of it at
-    once: Bidirectional, go_backwards, Flatten).
+    probabilities; ``log_probabilities`` the same as logs. ``reset()`` starts every sequence again from zero states,
+    ``reset(states)`` from given ones (a decoder from its encoder's final states).
+
+    ``states`` is a list of arrays, batch first: each recurrent layer's states in its ``state_names`` order, layer
+    after layer (``[h, c]`` for one LSTM; ``[h1, c1, h2]`` for an LSTM under a GRU). ``advance(ids, states)`` is one
+    step that keeps nothing: it returns ``(log_p, new_states)``, the step function decoding.py's greedy decoding and
+    beam search call. Raises TypeError for a model that cannot run step by step (a layer reading the sequence
+    backwards or all of it at once: Bidirectional, go_backwards, Flatten), ValueError for states that do not fit.
     """
 
     def __init__(self, model, batch_size=1):
-        layers = getattr(model, "layers", None)
+        if isinstance(model, (list, tuple)):
+            layers = list(model)
+            for layer in layers:
+                if not isinstance(layer, Layer):
+                    raise TypeError(f"model: a list of layers must hold layers only, got {type(layer).__name__}")
+            for layer in layers:
+                if not layer.built:
+                    raise ValueError(f"model: {layer.name} is not built yet (build it, or run it once, first)")
+            check_ids = layers[0].check_input if layers else None
+        else:
+            layers = getattr(model, "layers", None)
+            if layers:
+                model._require_built()
+                check_ids = model._check_x
         if not layers:
-            raise TypeError(f"model must be a Sequential with layers, got {type(model).__name__}")
-        model._require_built()
+            raise TypeError(f"model must be a Sequential with layers or a list of layers, got {type(model).__name__}")
         for layer in layers:
             if isinstance(layer, (Bidirectional, Flatten)) or getattr(layer, "go_backwards", False):
                 raise TypeError(f"model: {layer.name} needs the whole sequence before its first output, so the model "
@@ -59,27 +80,67 @@ class Stepper:
         if getattr(last, "activation", None) not in ("softmax", "linear"):
             raise TypeError(f"model: the last layer ({last.name}) must be a Dense giving a distribution over the next "
                             "token: activation='softmax' (probabilities) or None (logits)")
-        self.model, self.layers, self.batch_size = model, layers, int(batch_size)
+        self.model, self.layers, self.batch_size, self._check_ids = model, layers, int(batch_size), check_ids
         self.reset()
 
-    def reset(self):
-        """Zero states for every recurrent layer: the next ``step`` reads the first token of new sequences."""
-        self.states = {i: [np.zeros((self.batch_size, layer.units), dtype=layer.dtype) for _ in layer.state_names]
-                       for i, layer in enumerate(self.layers) if isinstance(layer, RNN)}
+    def reset(self, states=None):
+        """Start new sequences: from zero states, or from ``states`` (a list of (B, units) arrays, see the class
+        docstring), which sets the batch size B."""
+        if states is None:
+            states = [np.zeros((self.batch_size, layer.units), dtype=layer.dtype)
+                      for layer in self.layers if isinstance(layer, RNN) for _ in layer.state_names]
+        self.states = self.check_states(states)
+        if self.states:
+            self.batch_size = len(self.states[0])
 
-    def log_probabilities(self, ids):
-        """log p of the next token (B, V), after reading ``ids`` (B,), one per sequence; carries the states on."""
-        x = self.model._check_x(np.asarray(ids).reshape(self.batch_size, 1), "ids")[:, 0]
-        for i, layer in enumerate(self.layers):
-            if i in self.states:
-                self.states[i] = layer.cell.forward_step(x, self.states[i])[0]
-                x = self.states[i][0]
+    def check_states(self, states, batch_size=None, name="states"):
+        """``states`` as a list of float arrays, one (B, units) per state of each recurrent layer, B = ``batch_size``
+        if given (else that of the first); ValueError/TypeError naming ``name`` if they do not fit."""
+        shapes = [(layer.name, state, layer.units) for layer in self.layers if isinstance(layer, RNN)
+                  for state in layer.state_names]
+        if not isinstance(states, (list, tuple)) or len(states) != len(shapes):
+            described = ", ".join(f"{layer} {state}" for layer, state, _ in shapes) or "none"
+            raise ValueError(f"{name} must be a list of {len(shapes)} arrays ({described}), got "
+                             f"{len(states) if isinstance(states, (list, tuple)) else type(states).__name__}")
+        checked, B = [], batch_size
+        for value, (layer, state, units) in zip(states, shapes):
+            value = np.asarray(value)
+            if value.dtype.kind != "f":
+                raise TypeError(f"{name}: {layer}'s {state} must be a float array, got dtype {value.dtype}")
+            if value.ndim != 2 or value.shape[1] != units or (B is not None and len(value) != B):
+                raise ValueError(f"{name}: {layer}'s {state} must have shape (batch, units) = "
+                                 f"{('batch' if B is None else B, units)}, got {value.shape}")
+            B = len(value)
+            checked.append(value)
+        return checked
+
+    def advance(self, ids, states):
+        """One step from ``states``, keeping nothing: reads ``ids`` (B,), returns ``(log_p, new_states)``, log p of
+        the next token (B, V) and the recurrent layers' states after it (a new list)."""
+        ids = np.asarray(ids)
+        if ids.ndim != 1:
+            raise ValueError(f"ids must be one token id per sequence, shape (batch,), got shape {ids.shape}")
+        x = self._check_ids(ids[:, None], "ids")[:, 0]
+        states = self.check_states(states, batch_size=len(ids))
+        new_states, k = [], 0
+        for layer in self.layers:
+            if isinstance(layer, RNN):
+                n = len(layer.state_names)  # this layer's states are states[k:k + n]
+                carried = layer.cell.forward_step(x, states[k:k + n])[0]
+                new_states += carried
+                k += n
+                x = carried[0]
             else:
                 x = layer.forward(x[:, None], training=False)[:, 0]
         z = x.astype(np.float64)
         if self.layers[-1].activation == "softmax":
-            return np.log(np.maximum(z, np.finfo(np.float64).tiny))
-        return log_softmax(z)
+            return np.log(np.maximum(z, np.finfo(np.float64).tiny)), new_states
+        return log_softmax(z), new_states
+
+    def log_probabilities(self, ids):
+        """log p of the next token (B, V), after reading ``ids`` (B,), one per sequence; carries the states on."""
+        log_p, self.states = self.advance(np.asarray(ids).reshape(self.batch_size), self.states)
+        return log_p
 
     def step(self, ids):
         """The distribution of the next token (B, V), after reading ``ids`` (B,)."""

@@ -7,6 +7,10 @@
     perplexity           exp of the mean cross-entropy per position, exp(mean of -log p[y]), for outputs that are
                          probabilities over classes (a softmax): a language model's score. A model that guesses
                          uniformly among V words has perplexity V; one that is always sure and right, 1.
+    exact_match          the fraction of answers right in every position, for decoded ids (decoding.py), as
+                         "Deep Learning from Scratch 2" scores its sequence-to-sequence models: an answer with one
+                         wrong character counts as wrong. Not a training metric (it compares decoded ids, which
+                         ``fit`` does not make), so it is called directly: ``exact_match(predicted_ids, answer_ids)``.
 
 Each is the mean of one value per element (per position for the class columns of accuracy). Given ``sample_weight``
 (one weight per sample ``(B,)`` or per position ``(B, T)``, as the losses take it; see ``Sequential.compile``'s
@@ -74,6 +78,24 @@ def perplexity(y, output, sample_weight=None):
 
 perplexity.needs_classes = True  # outputs with one column (a sigmoid) have no class distribution
 perplexity.combine = "geometric"  # combined over batches as exp(mean of log): see the module docstring
+
+
+def exact_match(predicted_ids, answer_ids):
+    """The fraction of rows of ``predicted_ids`` (N, T) equal to ``answer_ids`` (N, T) in every position (1-D: one id
+    per sample). TypeError/ValueError naming the argument for ids that are not integers or shapes that differ."""
+    predicted, answers = np.asarray(predicted_ids), np.asarray(answer_ids)
+    for name, ids in (("predicted_ids", predicted), ("answer_ids", answers)):
+        if ids.dtype.kind not in "iu" or ids.ndim not in (1, 2):
+            raise TypeError(f"{name} must be integer ids, (samples, steps) or (samples,), got dtype {ids.dtype} and "
+                            f"shape {ids.shape}")
+    if predicted.shape != answers.shape or len(answers) == 0:
+        raise ValueError(f"predicted_ids and answer_ids must have the same non-empty shape, got {predicted.shape} and "
+                         f"{answers.shape} (decoders return the answer without its start symbol: compare with "
+                         "answers[:, 1:])")
+    right = predicted == answers
+    if right.ndim == 2:
+        right = right.all(axis=1)  # one wrong position makes the whole answer wrong
+    return float(np.mean(right))
 
 
 def combine(fn, values, weights):

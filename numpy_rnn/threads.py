@@ -47,6 +47,7 @@ import contextvars
 import warnings
 
 from .checks import check_positive_int
+from .data.batches import n_samples
 from .layers.base import Layer
 
 LARGE_PRODUCT = 2e8  # multiply-adds of a per-step product from which numpy_rnn leaves BLAS its own thread count
@@ -103,7 +104,7 @@ class BlasThreads:
     def size_for(self, x_batch):
         """Set the threads from the first batch's size; later batches change nothing."""
         if self.rows is None:
-            self.rows = len(x_batch)
+            self.rows = n_samples(x_batch)  # a model of several inputs gets a list of arrays
             self._set(choose(self.model, self.rows))
 
     def _set(self, n):

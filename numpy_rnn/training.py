@@ -27,6 +27,7 @@ it), or each counted once (``mean_over="batches"``: the textbook's ``np.mean(bat
 import numpy as np
 
 from .callbacks import Callback, ModelCheckpoint, check_save_path
+from .data.batches import n_samples
 from .guards import GradientMonitor, StopOnInterrupt, TrainingDivergedError, position
 from .metrics import combine
 from .progress import EpochProgress
@@ -84,7 +85,7 @@ class TrainingLoop:
                     except TrainingDivergedError as error:
                         raise TrainingDivergedError(f"{position(epoch, batch)}: {error}") from None
                     self.monitor.record(grad_norm)
-                    done.append((batch_logs, len(x_batch)))
+                    done.append((batch_logs, n_samples(x_batch)))
                     _call(callbacks, "on_batch_end", batch, batch_logs)
                     progress.update()
                     if interrupt.requested or model.stop_training:

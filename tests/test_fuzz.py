@@ -23,6 +23,8 @@ from numpy_rnn import (
     Adam,
     AdditiveAttention,
     Attention,
+    Concatenate,
+    RepeatVector,
     Bidirectional,
     Dense,
     Dropout,
@@ -281,7 +283,7 @@ def test_sequential_fit_weights_and_validation_split(sample_weight, class_weight
 
 @FUZZ
 @given(layers=st.lists(st.sampled_from(["simple", "lstm", "gru", "ln", "dense", "embedding", "seq", "dropout",
-                                       "flatten", "activation", "td", "tied"]), max_size=4),
+                                       "flatten", "activation", "td", "tied", "repeat", "concat"]), max_size=4),
        loss=st.one_of(st.sampled_from(["mse", "binary_crossentropy", "sparse_categorical_crossentropy"]), junk(0)),
        optimizer=st.one_of(st.sampled_from(["adam", "sgd", "rmsprop", "adagrad"]), junk(0)))
 def test_sequential_construction_and_compile(layers, loss, optimizer):
@@ -290,6 +292,7 @@ def test_sequential_construction_and_compile(layers, loss, optimizer):
             "ln": lambda: LayerNormSimpleRNN(2), "dense": lambda: Dense(2), "embedding": lambda: Embedding(5, 2),
             "seq": lambda: SimpleRNN(2, return_sequences=True), "dropout": lambda: Dropout(0.5),
             "flatten": Flatten, "activation": lambda: Activation("tanh"), "td": lambda: TimeDistributed(Dense(2)),
+            "repeat": lambda: RepeatVector(3), "concat": Concatenate,
             # tied to the model's first layer when it is an Embedding, else to one outside the model
             "tied": lambda: Dense(5, tied_to=next((layer for layer in model.layers[:1] if isinstance(layer, Embedding)),
                                                   Embedding(5, 2)))}
@@ -363,7 +366,7 @@ LAYERS = [lambda: SimpleRNN(3, input_dim=4), lambda: LSTM(3, input_dim=4), lambd
           go_backwards=True), lambda: Bidirectional(LSTM(3, return_sequences=True), input_dim=4),
           lambda: Bidirectional(SimpleRNN(3), merge_mode="mul", input_dim=4),
           lambda: Flatten(input_dim=4), lambda: Activation("softmax", input_dim=4),
-          lambda: TimeDistributed(Dense(3, input_dim=4)), tied_dense]
+          lambda: TimeDistributed(Dense(3, input_dim=4)), tied_dense, lambda: RepeatVector(3, input_dim=4)]
 
 
 @FUZZ
@@ -486,6 +489,23 @@ def test_attention_forward_and_backward(which, inputs, mask, scores, causal, tra
         grads = layer.backward(tuple(np.ones_like(o) for o in out) if scores else np.ones_like(out))
         assert len(grads) == len(inputs) and all(np.all(np.isfinite(d)) for d in grads)
     assert_same(before, layer.get_weights())
+
+
+@FUZZ
+@given(inputs=st.one_of(st.lists(hnp.arrays(np.float64, st.tuples(st.integers(1, 2), st.integers(2, 3),
+                                                                     st.integers(1, 3)), elements=st.floats(-5, 5)),
+                                  max_size=3), junk(), st.lists(junk(), max_size=3)),
+       mask=st.one_of(st.none(), st.lists(st.one_of(st.none(), hnp.arrays(np.bool_, st.tuples(
+           st.integers(1, 2), st.integers(2, 3)))), max_size=3)), axis=st.one_of(st.integers(-2, 2), junk(0)))
+def test_concatenate_forward_and_backward(inputs, mask, axis):
+    if not call(Concatenate, ["axis"], axis=axis):
+        return
+    layer = Concatenate()
+    if call(layer.forward, ["inputs"], inputs):
+        out = layer.forward(inputs)
+        grads = layer.backward(np.ones_like(out))
+        assert [g.shape for g in grads] == [np.shape(x) for x in inputs]
+        call(layer.compute_mask, ["mask"], mask)
 
 
 @FUZZ

@@ -195,7 +195,7 @@ PUBLIC_CLASSES = ["RecurrentNetwork", "NotFittedError", "Sequential", "Callback"
                   "LambdaCallback", "Embedding", "SimpleRNN", "LSTM", "GRU", "LayerNormSimpleRNN", "RNN",
                   "SimpleRNNCell", "LSTMCell", "GRUCell", "LayerNormSimpleRNNCell", "Dense", "Dropout", "Bidirectional",
                   "Masking", "Flatten", "Activation", "TimeDistributed", "Attention", "AdditiveAttention", "SGD", "RMSprop",
-                  "Adam", "Adagrad", "Stepper"]
+                  "Adam", "Adagrad", "Stepper", "Model", "Concatenate", "RepeatVector"]
 
 
 def test_the_list_of_public_classes_is_numpy_rnn_s():

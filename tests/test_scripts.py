@@ -78,10 +78,22 @@ def test_toy_sequence_quick_shows_the_summaries(tmp_path, capsys):
 def test_imdb_four_ways_quick(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     plot = tmp_path / "imdb.png"
-    accuracies = load_script("imdb_four_ways").main(["--quick", "--plot", str(plot)])
-    assert set(accuracies) == {"RecurrentNetwork", "SimpleRNN(32)", "Embedding + SimpleRNN(8)", "Embedding + LSTM(8)"}
-    assert all(0 <= a <= 1 for a in accuracies.values()) and plot.stat().st_size > 1000
+    figures = load_script("imdb_four_ways").main(["--quick", "--plot", str(plot)])
+    models = ["RecurrentNetwork", "SimpleRNN(32)", "Embedding + SimpleRNN(8)", "Embedding + LSTM(8)"]
+    assert set(figures) == {f"{m}{what}" for m in models for what in ("", ", best", ", best epoch")}
+    # --quick trains one epoch: the best epoch is the last
+    assert all(figures[f"{m}, best"] == figures[m] and figures[f"{m}, best epoch"] == 1 for m in models)
+    assert all(0 <= figures[m] <= 1 for m in models) and plot.stat().st_size > 1000
     assert "s per epoch" in capsys.readouterr().out
+
+
+def test_imdb_twin_quick_trains_numpy_rnn_and_pytorch_in_step():
+    # The same weights and batches in two implementations: numpy_rnn's hand-written SGD training of SimpleRNN + Dense
+    # is PyTorch autograd's to rounding, epoch after epoch (a wrong gradient or update would part them at once).
+    pytest.importorskip("torch")
+    curves = load_script("imdb_twin").main(["--quick"])
+    assert len(curves["numpy_rnn"]) == 2 and curves["numpy_rnn"] == curves["torch"]
+    assert max(curves["gap"]) < 1e-12
 
 
 def test_stateful_cosine_quick(tmp_path):

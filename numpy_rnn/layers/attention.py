@@ -219,6 +219,10 @@ class _ScoredAttention(Layer):
             return [dq, dv, dk]
         return [dq, dv + dk]
 
+    def output_shape(self, input_shape):
+        """(Tq, Dv) for input shapes [query (Tq, D), value (Tv, Dv)(, key)], without the batch axis."""
+        return tuple(input_shape[0][:-1]) + (input_shape[1][-1],)
+
     def compute_mask(self, mask):
         """The output's mask: the query's (Keras's Attention does the same)."""
         return None if mask is None else mask[0]

@@ -104,6 +104,14 @@ class Layer:
         """The output for ``x``; see the module docstring. Every layer writes its own."""
         raise NotImplementedError(f"{type(self).__name__} has no forward pass")
 
+    def __call__(self, inputs, *args, **kwargs):
+        """Keras's call. On symbolic tensors (``Input()`` and what layers called on it return) it records a node of a
+        graph and returns the symbolic outputs (numpy_rnn/functional.py); on arrays it is ``forward``."""
+        from ..functional import call_symbolic, is_symbolic  # the graph's module needs the layers first
+        if is_symbolic(inputs) or is_symbolic(kwargs.get("initial_state")):
+            return call_symbolic(self, inputs, *args, **kwargs)
+        return self.forward(inputs, *args, **kwargs)
+
     # -- what a model asks of a layer ---------------------------------------------------------------------------------
     def declared_input_shape(self):
         """The input shape this layer was given, without the batch axis (``input_shape=``), or None."""
