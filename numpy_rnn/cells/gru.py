@@ -37,7 +37,7 @@ W_h^T, bias_ih_l0 = b, bias_hh_l0 = b_h, each with the blocks reordered.
 """
 import numpy as np
 
-from ..activations import sigmoid
+from ..activations import sigmoid, tanh
 from ..layers.base import documented
 from .base import CELL_ARGUMENTS, Cell
 
@@ -73,7 +73,7 @@ class GRUCell(Cell):
         R_z, R_r, R_n = R_t[:, :H], R_t[:, H:2 * H], R_t[:, 2 * H:]
         z = sigmoid(X_z + R_z)
         r = sigmoid(X_r + R_r)
-        n = np.tanh(X_n + r * R_n)
+        n = tanh(X_n + r * R_n)
         h_t = z * h_prev + (1 - z) * n
         return [h_t], (h_prev, z, r, n, R_n)
 

@@ -31,6 +31,7 @@ order are the same five arrays. PyTorch has no such layer, so there is no ``to_t
 """
 import numpy as np
 
+from ..activations import tanh
 from ..layers.base import documented
 from .base import CELL_ARGUMENTS, Cell
 
@@ -71,7 +72,7 @@ class LayerNormSimpleRNNCell(Cell):
         mu = a_t.mean(axis=1, keepdims=True)
         inv_std = 1.0 / np.sqrt(a_t.var(axis=1, keepdims=True) + self.epsilon)
         a_hat = (a_t - mu) * inv_std
-        h_t = np.tanh(self.params["gamma"] * a_hat + self.params["beta"])
+        h_t = tanh(self.params["gamma"] * a_hat + self.params["beta"])
         return [h_t], (a_hat, inv_std, h_t)
 
     def step_backward(self, dstates, cache, factors, m_h=None):

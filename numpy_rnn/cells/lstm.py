@@ -46,7 +46,7 @@ weight_hh_l0 = W_h^T, bias_ih_l0 + bias_hh_l0 = b.
 """
 import numpy as np
 
-from ..activations import sigmoid
+from ..activations import sigmoid, tanh
 from ..layers.base import documented
 from .base import CELL_ARGUMENTS, Cell
 
@@ -75,9 +75,9 @@ class LSTMCell(Cell):
         # i, f and o are the sigmoids of their blocks: one sigmoid call for all of a (its g block goes unused)
         gates = sigmoid(a)
         i, f, o = gates[:, :H], gates[:, H:2 * H], gates[:, 3 * H:]
-        g = np.tanh(a[:, 2 * H:3 * H])
+        g = tanh(a[:, 2 * H:3 * H])
         c_t = f * c_prev + i * g
-        tanh_c = np.tanh(c_t)
+        tanh_c = tanh(c_t)
         h_t = o * tanh_c
         return [h_t, c_t], (gates, g, c_prev, tanh_c)
 

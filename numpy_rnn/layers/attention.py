@@ -69,6 +69,7 @@ initialized to 1); AdditiveAttention [scale (D,)] with use_scale=True (Glorot un
 """
 import numpy as np
 
+from ..activations import tanh
 from ..checks import check_gradient, check_input_array
 from .base import Layer, documented
 from .dropout import check_rate, dropout_mask, keep_generator, seed_or_random_state
@@ -275,7 +276,7 @@ class Attention(_ScoredAttention):
             r = q @ k.transpose(0, 2, 1)
             return scale * r, (q, k, r)
         z = pairwise_sum(q, k)
-        h = np.tanh(scale * z)
+        h = tanh(scale * z)
         return self.params["concat_score_weight"] * h.sum(axis=-1), (z, h)
 
     def _scores_backward(self, ds, kept):
@@ -323,7 +324,7 @@ class AdditiveAttention(_ScoredAttention):
         return {"scale": self._init("glorot_uniform")((input_dim,), rng, self.dtype)} if self.use_scale else {}
 
     def _scores(self, q, k):
-        h = np.tanh(pairwise_sum(q, k))
+        h = tanh(pairwise_sum(q, k))
         s = h @ self.params["scale"] if self.use_scale else h.sum(axis=-1)
         return s, h
 
