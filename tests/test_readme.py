@@ -1,6 +1,7 @@
 """The README's examples run as printed."""
 import os
 import re
+import sys
 
 import pytest
 
@@ -94,3 +95,20 @@ def test_the_readme_attention_example_prints_what_the_readme_says(capsys):
     pytest.importorskip("matplotlib")
     out = run_example("attention = Attention(use_scale=True)", capsys).splitlines()
     assert out == ["(1, 4, 8) (1, 4, 6)", "[0. 0. 0. 0.]", "(1, 4, 8) (1, 6, 8) ()"]
+
+
+def test_the_readme_seq2seq_examples_run(capsys, tmp_path, monkeypatch):
+    # Both ways of composing an encoder-decoder, run as a reader runs them: one after the other, in one session (the
+    # functional example trains on the first one's toy data), in a folder of their own (the first saves a file).
+    # The examples are a module of their own, as a reader's script is (load finds the Seq2seq class in it).
+    import types
+
+    monkeypatch.chdir(tmp_path)
+    text = open(README, encoding="utf-8").read()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    session = types.ModuleType("readme_seq2seq")
+    monkeypatch.setitem(sys.modules, session.__name__, session)
+    for containing in ("class Seq2seq(Model)", "Input(shape=(5,)"):
+        exec(compile(next(b for b in blocks if containing in b), "README.md", "exec"), session.__dict__)
+    out = capsys.readouterr().out
+    assert "->" in out and "concatenate" in out  # the greedy answer, and the graph's summary
