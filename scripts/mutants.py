@@ -1323,3 +1323,13 @@ MUTANTS += [
                "tanh: large float32 arrays also go to table_tanh (which returns float64)"),
     ),
 ]
+
+# numpy_rnn/layers/base.py: the one home of "this layer's input must be numbers, not token ids" (Flatten, Activation,
+# RepeatVector name what they expect).
+MUTANTS += in_file(
+    "numpy_rnn/layers/base.py", ["tests/test_layers_extra.py", "tests/test_errors.py", "tests/test_functional.py",
+                                 "tests/test_rejected_calls.py", "tests/test_messages.py"],
+    Mutant('        if self.refuses_token_ids and x.dtype.kind in "iu":',
+           '        if self.refuses_token_ids and x.dtype.kind in "u":',
+           "layers that take numbers only read signed token ids as numbers"),
+)

@@ -30,18 +30,14 @@ class Activation(Layer):
     Raises ValueError for an unknown name, TypeError for token ids (they are not numbers to transform) and
     ValueError for input of the wrong size or values."""
 
+    refuses_token_ids = "a float array, got integers (token ids?)"
+
     config_keys = Layer.config_keys + ("activation",)
 
     def __init__(self, activation, **kwargs):
         self._act_forward, self._act_backward = get_activation(activation)  # checks the name before anything else
         super().__init__(**kwargs)
         self.activation = "linear" if activation is None else activation
-
-    def check_input(self, x, name="x"):
-        x = np.asarray(x)
-        if x.dtype.kind in "iu":
-            raise TypeError(f"{self.name}: {name} must be a float array, got integers (token ids?)")
-        return super().check_input(x, name)
 
     def forward(self, x, training=False, mask=None):
         """``activation(x)``; ``training`` and ``mask`` change nothing here."""

@@ -218,9 +218,15 @@ class Layer:
         """The rank dense input must have (token ids: one less). Layers that accept any rank return ``x``'s own."""
         return None
 
+    # For a layer whose input can only be numbers (Flatten, Activation, RepeatVector): what it expects instead of
+    # integers, said when it gets token ids. None: integers are token ids, read as one-hot rows.
+    refuses_token_ids = None
+
     def check_input(self, x, name="x"):
         """Validate and return ``x`` as this layer's input (see ``check_input_array``); errors name ``name``."""
         x = np.asarray(x)
+        if self.refuses_token_ids and x.dtype.kind in "iu":
+            raise TypeError(f"{self.name}: {name} must be {self.refuses_token_ids}")
         ndim = self.input_ndim(x)
         if ndim is None:
             ndim = x.ndim + 1 if x.dtype.kind in "iu" else max(x.ndim, 2)

@@ -25,6 +25,9 @@ class Flatten(Layer):
     Raises TypeError for token ids (flatten their one-hot rows, or put an Embedding first) and ValueError for input
     of the wrong size or values."""
 
+    refuses_token_ids = ("features (a float array); token ids would be flattened as numbers, not as one-hot rows: "
+                         "put an Embedding first or one-hot encode them")
+
     def output_kind(self, input_kind):
         return "vector"
 
@@ -34,13 +37,6 @@ class Flatten(Layer):
     def output_shape(self, input_shape):
         shape = tuple(input_shape)
         return (None,) if None in shape else (int(np.prod(shape)),)
-
-    def check_input(self, x, name="x"):
-        x = np.asarray(x)
-        if x.dtype.kind in "iu":
-            raise TypeError(f"{self.name}: {name} must be features (a float array); token ids would be flattened as "
-                            "numbers, not as one-hot rows: put an Embedding first or one-hot encode them")
-        return super().check_input(x, name)
 
     def forward(self, x, training=False, mask=None):
         """``x`` with every axis after the batch axis joined into one; ``training`` and ``mask`` change nothing."""

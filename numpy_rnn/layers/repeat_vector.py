@@ -25,6 +25,8 @@ class RepeatVector(Layer):
 
     Input: (B, F) floats. Raises ValueError/TypeError for an invalid n and for input of the wrong rank or values."""
 
+    refuses_token_ids = "vectors (a float array (batch, features)), got integers"
+
     config_keys = Layer.config_keys + ("n",)
 
     def __init__(self, n, **kwargs):
@@ -39,12 +41,6 @@ class RepeatVector(Layer):
 
     def output_shape(self, input_shape):
         return (self.n,) + tuple(input_shape)
-
-    def check_input(self, x, name="x"):
-        x = np.asarray(x)
-        if x.dtype.kind in "iu":
-            raise TypeError(f"{self.name}: {name} must be vectors (a float array (batch, features)), got integers")
-        return super().check_input(x, name)
 
     def forward(self, x, training=False, mask=None):
         """``x`` (B, F) repeated into (B, n, F); ``training`` and ``mask`` change nothing."""
