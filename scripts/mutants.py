@@ -1333,3 +1333,9 @@ MUTANTS += in_file(
            '        if self.refuses_token_ids and x.dtype.kind in "u":',
            "layers that take numbers only read signed token ids as numbers"),
 )
+MUTANTS += in_file(
+    "scripts/seq2seq_addition.py", SEQ2SEQ_SCRIPTS,
+    Mutant("                    w[...] = rng.normal(0, 1 / np.sqrt(w.shape[0]), size=w.shape)",
+           "                    w[...] = rng.normal(0, 1 / np.sqrt(w.shape[-1]), size=w.shape)",
+           "the book's start: matrices scaled by their fan-out, not their fan-in"),
+)

@@ -69,3 +69,18 @@ def test_greedy_answers_are_the_decoder_run_on_its_own_outputs(peeky):
     chosen = np.take_along_axis(p, ids[..., None], axis=-1)[..., 0]
     np.testing.assert_allclose(np.log(chosen).sum(axis=1), scores, rtol=1e-12, atol=1e-12)
     assert np.array_equal(model.answer(x[0], start, 3), ids)  # in batches, as the script scores the test split
+
+
+def test_the_book_s_start_draws_each_weight_at_the_book_s_scale():
+    # The book's figures come from its own initial weights (N(0, 1/fan_in) matrices, N(0, 0.01^2) embeddings, zero
+    # biases); with numpy_rnn's Keras-style start these models learn about half as fast, so the script starts as the
+    # book does. Large layers, so that the sample deviations are within a few percent of the intended ones.
+    x, _ = data()
+    model = addition.Seq2seq(V, wordvec_size=16, hidden_size=128, random_state=0)
+    model.predict(x)
+    model.start_as_the_book(np.random.default_rng(0))
+    assert all(not b.any() for layer in model.layers for name, b in layer.params.items() if b.ndim == 1)
+    assert np.std(model.encoder_embedding.params["W"]) == pytest.approx(0.01, rel=0.1)
+    for W in (model.encoder.params["W_x"], model.decoder.params["W_h"], model.output_layer.params["W"]):
+        assert np.std(W) == pytest.approx(1 / np.sqrt(W.shape[0]), rel=0.05)
+        assert abs(np.mean(W)) < 0.1 / np.sqrt(W.shape[0])
