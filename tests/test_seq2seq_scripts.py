@@ -4,6 +4,7 @@ hands over, one path for the plain model and three that add up for the peeky one
 answers the questions against the whole-sequence forward pass it must repeat."""
 import importlib.util
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -130,3 +131,17 @@ def test_generated_dates_are_in_the_book_s_format():
         question, answer = line.split("_")
         assert len(question) == 29 and len(answer) == 10
         assert answer[4] == answer[7] == "-" and answer.replace("-", "").isdigit()
+
+
+def test_the_attention_model_saves_and_continues_training_exactly(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "seq2seq_dates", dates)  # load finds the class by its module's name
+    x, y = data()
+    model = attention_model(x)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=5, verbose=0)
+    model.save(tmp_path / "dates.npz")
+    loaded = dates.AttentionSeq2seq.load(tmp_path / "dates.npz")
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+    model.fit(x, y, epochs=1, batch_size=5, verbose=0)
+    loaded.fit(x, y, epochs=1, batch_size=5, verbose=0)
+    assert np.array_equal(loaded.predict(x), model.predict(x))
