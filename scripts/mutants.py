@@ -1339,3 +1339,22 @@ MUTANTS += in_file(
            "                    w[...] = rng.normal(0, 1 / np.sqrt(w.shape[-1]), size=w.shape)",
            "the book's start: matrices scaled by their fan-out, not their fan-in"),
 )
+# -- branch dates (issue 15): scripts/seq2seq_dates.py, DLFS2 ch. 8's attention model, backward and step by hand -----
+MUTANTS += in_file(
+    "scripts/seq2seq_dates.py", SEQ2SEQ_SCRIPTS,
+    Mutant("        de = self.encoder.backward([dhs, dh, None])",
+           "        de = self.encoder.backward([np.zeros_like(dhs), dh, None])",
+           "attention: the values' gradient dvalue never reaches the encoder (only h's does)"),
+    Mutant("        dd = self.decoder.backward(ds + ds_att)", "        dd = self.decoder.backward(ds)",
+           "attention: the queries' gradient dquery does not join the decoder output's"),
+    Mutant("        dcontext, ds = dcs[..., :H], dcs[..., H:]", "        ds, dcontext = dcs[..., :H], dcs[..., H:]",
+           "attention: the output layer's input gradient split as [s | c], not forward's [c | s]"),
+    Mutant("        dh = self.decoder.initial_state_grads[0]\n", "        dh = 0 * self.decoder.initial_state_grads[0]\n",
+           "attention: the decoder's initial-state gradient does not reach the encoder's last step"),
+    Mutant("        p = self.output_layer.forward(np.concatenate([context, h], axis=-1))  # (R, V)",
+           "        p = self.output_layer.forward(np.concatenate([h, context], axis=-1))  # (R, V)",
+           "attention step: the output layer reads [h | c], not forward's [c | s]"),
+    Mutant("        context = self.attention.forward([h[:, None], hs])[:, 0]",
+           "        context = self.attention.forward([states[1][:, None], hs])[:, 0]",
+           "attention step: the query is the previous step's h, not the one just computed"),
+)

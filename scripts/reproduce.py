@@ -198,6 +198,16 @@ def _registry():
                              published=f"{addition.PUBLISHED[key][-1]:.3f}",
                              source='"Deep Learning from Scratch 2"\'s own code, run here', data="addition.txt",
                              digits=3))
+    dates = load_script("seq2seq_dates")
+    for key, name in (("attention", "attention"), ("peeky", "peeky decoder"), ("plain", "plain")):
+        last = max(dates.PUBLISHED[key])  # the book's code was run until it had learned, or for 5 epochs
+        entries.append(Entry(f"dates-{key}", f"6. seq2seq dates, reversed input, {name}, 10 epochs",
+                             "exact-match accuracy, 5,000 held-out dates", "seq2seq_dates",
+                             lambda r, key=key: r["accuracy"][key][-1],
+                             ("--data", "{data}", "--models", key, "--no-plot"),
+                             published=f"{dates.PUBLISHED[key][last]:.3f} after epoch {last}",
+                             source='"Deep Learning from Scratch 2"\'s own code, run here', data="date.txt",
+                             long=True, digits=3))
     dlfs2, small = lm.RECIPES["dlfs2"]["published"], lm.RECIPES["zaremba-small"]["published"]
     ptb_quick = ("--max-windows", "20")  # --quick's tiny model would still read all of PTB's 23,000 windows
     entries += [

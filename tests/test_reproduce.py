@@ -62,7 +62,8 @@ def test_every_entry_names_a_script_and_its_figure(reproduce):
         assert os.path.exists(os.path.join(SCRIPTS, f"{entry.script}.py")), entry.id
         assert ("{data}" in entry.args) == bool(entry.data), entry.id
     long = {e.id for e in reproduce.ENTRIES if e.long}
-    assert long == {"lm-dlfs2", "lm-zaremba-small-valid", "lm-zaremba-small-test", "char-rnn", "char-rnn-torch"}
+    assert long == {"lm-dlfs2", "lm-zaremba-small-valid", "lm-zaremba-small-test", "char-rnn", "char-rnn-torch",
+                    "dates-attention", "dates-peeky", "dates-plain"}
 
 
 def test_a_figure_is_shown_as_its_mean_and_range_over_the_seeds(reproduce):

@@ -133,6 +133,18 @@ def test_seq2seq_addition_quick(tmp_path):
     assert plot.stat().st_size > 1000
 
 
+def test_seq2seq_dates_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    plot, maps = tmp_path / "dates.png", tmp_path / "attention.png"
+    result = load_script("seq2seq_dates").main(["--quick", "--plot", str(plot), "--attention-plot", str(maps),
+                                                "--attention-dates", "2"])
+    assert set(result["accuracy"]) == {"attention", "peeky", "plain"}
+    assert all(len(curve) == 2 and all(0 <= a <= 1 for a in curve) for curve in result["accuracy"].values())
+    assert plot.stat().st_size > 1000
+    assert [os.path.basename(p) for p in result["attention_plots"]] == ["attention-1.png", "attention-2.png"]
+    assert all(os.path.getsize(p) > 1000 for p in result["attention_plots"])
+
+
 def test_stateful_cosine_quick(tmp_path):
     pytest.importorskip("matplotlib")
     plot = tmp_path / "cosine.png"

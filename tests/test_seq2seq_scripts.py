@@ -4,6 +4,7 @@ hands over, one path for the plain model and three that add up for the peeky one
 answers the questions against the whole-sequence forward pass it must repeat."""
 import importlib.util
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -84,3 +85,78 @@ def test_the_book_s_start_draws_each_weight_at_the_book_s_scale():
     for W in (model.encoder.params["W_x"], model.decoder.params["W_h"], model.output_layer.params["W"]):
         assert np.std(W) == pytest.approx(1 / np.sqrt(W.shape[0]), rel=0.05)
         assert abs(np.mean(W)) < 0.1 / np.sqrt(W.shape[0])
+
+
+# -- scripts/seq2seq_dates.py: DLFS2 ch. 8's attention model ---------------------------------------------------------
+dates = load_script("seq2seq_dates")
+
+
+def attention_model(x):
+    return built(dates.AttentionSeq2seq(V, wordvec_size=3, hidden_size=4, random_state=0), x)
+
+
+def test_the_attention_model_s_every_weight_s_gradient_matches_finite_differences():
+    x, y = data()
+    model = attention_model(x)
+    check_vector_jacobian(model, x)
+    check_loss_gradients(model, x, y)
+    assert np.abs(model.encoder.grads["W_x"]).max() > 1e-4
+
+
+def test_the_attention_model_s_two_paths_to_hs_and_to_s_each_carry_gradient():
+    # hs reaches the loss as the attention's values and, through its last step h, as the decoder's initial state; s
+    # straight into the output layer and as the attention's queries. Each path is large enough for the check above
+    # to notice its loss.
+    x, _ = data()
+    model = attention_model(x)
+    out = model.forward(x)
+    R = np.random.default_rng(1).normal(size=out.shape)
+    dcs = model.output_layer.backward(R)
+    ds_att, dhs = model.attention.backward(dcs[..., :4])
+    model.decoder.backward(dcs[..., 4:] + ds_att)
+    paths = [dhs, model.decoder.initial_state_grads[0], ds_att, dcs[..., 4:]]
+    assert all(np.abs(p).max() > 1e-3 for p in paths)
+
+
+def test_the_attention_model_s_greedy_answers_are_its_decoder_run_on_its_own_outputs():
+    x, _ = data(n=7, seed=3)
+    model = attention_model(x)
+    start = np.full(7, 2)
+    hs, h = model.encode(x[0])
+    ids, scores = greedy_decode(model.step, [hs, h, np.zeros_like(h)], start, 3)
+    decoder_in = np.concatenate([start[:, None], ids[:, :-1]], axis=1)
+    p = model.forward([x[0], decoder_in])
+    assert np.array_equal(p.argmax(axis=-1), ids)
+    chosen = np.take_along_axis(p, ids[..., None], axis=-1)[..., 0]
+    np.testing.assert_allclose(np.log(chosen).sum(axis=1), scores, rtol=1e-12, atol=1e-12)
+    assert np.array_equal(model.answer(x[0], start, 3), ids)
+    weights = model.attention_map(x[0], np.concatenate([start[:, None], ids], axis=1))
+    assert weights.shape == (7, 3, 4)
+    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, rtol=1e-12)
+
+
+def test_the_dates_script_takes_the_plain_and_peeky_models_from_the_addition_script():
+    assert dates.Seq2seq is not None and dates.Seq2seq.__name__ == "Seq2seq"
+    assert dates.Seq2seq.step.__code__.co_filename.endswith("seq2seq_addition.py")
+
+
+def test_generated_dates_are_in_the_book_s_format():
+    lines = dates.date_lines(50, np.random.default_rng(0))
+    for line in lines:
+        question, answer = line.split("_")
+        assert len(question) == 29 and len(answer) == 10
+        assert answer[4] == answer[7] == "-" and answer.replace("-", "").isdigit()
+
+
+def test_the_attention_model_saves_and_continues_training_exactly(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "seq2seq_dates", dates)  # load finds the class by its module's name
+    x, y = data()
+    model = attention_model(x)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=5, verbose=0)
+    model.save(tmp_path / "dates.npz")
+    loaded = dates.AttentionSeq2seq.load(tmp_path / "dates.npz")
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+    model.fit(x, y, epochs=1, batch_size=5, verbose=0)
+    loaded.fit(x, y, epochs=1, batch_size=5, verbose=0)
+    assert np.array_equal(loaded.predict(x), model.predict(x))
