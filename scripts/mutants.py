@@ -1335,8 +1335,8 @@ MUTANTS += in_file(
 )
 MUTANTS += in_file(
     "scripts/seq2seq_addition.py", SEQ2SEQ_SCRIPTS,
-    Mutant("                    w[...] = rng.normal(0, 1 / np.sqrt(w.shape[0]), size=w.shape)",
-           "                    w[...] = rng.normal(0, 1 / np.sqrt(w.shape[-1]), size=w.shape)",
+    Mutant("                w[...] = rng.normal(0, 1 / np.sqrt(w.shape[0]), size=w.shape)",
+           "                w[...] = rng.normal(0, 1 / np.sqrt(w.shape[-1]), size=w.shape)",
            "the book's start: matrices scaled by their fan-out, not their fan-in"),
 )
 # -- branch dates (issue 15): scripts/seq2seq_dates.py, DLFS2 ch. 8's attention model, backward and step by hand -----

@@ -13,7 +13,7 @@ by exact match (the whole answer right, the book's measure), after every epoch:
 
 Adam, gradients clipped to a global norm of 5, batches of 128, 25 epochs, in float32 as the book's code computes
 (``--dtype float64``: numpy_rnn's default precision, about twice the time), from the book's initial weights
-(``--init keras``: numpy_rnn's own, which learn these problems about half as fast; ``Seq2seq.start_as_the_book``). Training is teacher forcing (the decoder
+(``--init keras``: numpy_rnn's own, which learn these problems about half as fast; ``start_as_the_book``). Training is teacher forcing (the decoder
 reads the true answer shifted by one: "_91 " -> "91  "); scoring decodes greedily from the start symbol "_".
 
     python scripts/seq2seq_addition.py --data ../shared/data/addition.txt
@@ -103,20 +103,6 @@ class Seq2seq(Model):
         self.encoder_embedding.backward(de)
         return None  # token ids have no gradient
 
-    def start_as_the_book(self, rng):
-        """Redraw the built weights as the book's code draws them: every weight matrix N(0, 1 / fan_in), the
-        embeddings N(0, 0.01^2), every bias 0 (the forget gate's too). numpy_rnn's own start (Keras's: Glorot-uniform
-        kernels, orthogonal recurrent kernels, a forget-gate bias of 1, embeddings U(-0.05, 0.05)) gives input weights
-        a quarter the size; on these problems the models then learn about half as fast (see the README)."""
-        for layer in self.layers:
-            for name, w in layer.params.items():
-                if w.ndim == 1:
-                    w[...] = 0
-                elif isinstance(layer, Embedding):
-                    w[...] = rng.normal(0, 0.01, size=w.shape)
-                else:
-                    w[...] = rng.normal(0, 1 / np.sqrt(w.shape[0]), size=w.shape)
-
     def step(self, ids, states):
         """The decoder one character at a time (decoding.py's step protocol): ``ids`` (R,), ``states`` [h_enc, h, c],
         each (R, H). The equations of ``forward``, for one step, with the cell's ``forward_step``."""
@@ -138,6 +124,21 @@ class Seq2seq(Model):
             answers.append(ids)
         return np.concatenate(answers)
 
+
+def start_as_the_book(model, rng):
+    """Redraw a built model's weights as the book's code draws them: every weight matrix N(0, 1 / fan_in), the
+    embeddings N(0, 0.01^2), every bias 0 (the forget gate's too). numpy_rnn's own start (Keras's: Glorot-uniform
+    kernels, orthogonal recurrent kernels, a forget-gate bias of 1, embeddings U(-0.05, 0.05)) makes the input weights
+    a quarter as large, and on these problems the models then learn about half as fast (see the README). Used by
+    seq2seq_dates.py too."""
+    for layer in model.layers:
+        for w in layer.params.values():
+            if w.ndim == 1:
+                w[...] = 0
+            elif isinstance(layer, Embedding):
+                w[...] = rng.normal(0, 0.01, size=w.shape)
+            else:
+                w[...] = rng.normal(0, 1 / np.sqrt(w.shape[0]), size=w.shape)
 
 def addition_lines(n, rng):
     """``n`` problems in the book's format ("16+75  _91  "): what --quick trains on when no --data is given."""
@@ -185,7 +186,7 @@ def main(argv=None):
         model.compile(optimizer=Adam(global_clipnorm=5.0), loss="sparse_categorical_crossentropy")
         if args.init == "book":
             model.predict([x_train[:1], decoder_in[:1]])  # builds the layers
-            model.start_as_the_book(np.random.default_rng(args.seed))
+            start_as_the_book(model, np.random.default_rng(args.seed))
         print(f"{name}: {len(x_train)} training and {len(x_test)} test questions, e.g. "
               f"{vocab.decode(x_test[0])!r} -> {vocab.decode(y_test[0][1:])!r}", flush=True)
         curves[name], start = [], time.perf_counter()

@@ -13,7 +13,8 @@ and scored on the same 5,000 others by exact match (the whole answer right, the 
   plain      scripts/seq2seq_addition.py's plain model at these sizes: the decoder sees the question only through h
 
 Adam, gradients clipped to a global norm of 5, batches of 128, 10 epochs, in float32 as the book's code computes
-(``--dtype float64`` for numpy_rnn's default precision). Training is teacher forcing; scoring decodes greedily from the
+(``--dtype float64`` for numpy_rnn's default precision), from the book's initial weights (``--init keras`` for
+numpy_rnn's own; seq2seq_addition.py's ``start_as_the_book`` says how they differ). Training is teacher forcing; scoring decodes greedily from the
 start symbol "_". The figure holds the three accuracy curves; ``--attention-plot`` draws the attention model's
 weights for a few test dates as heat maps, the question's characters left to right (the order a reader reads them,
 though the encoder read them backwards), one row per character the model wrote.
@@ -46,7 +47,8 @@ def _sibling_script(name):
     return module
 
 
-Seq2seq = _sibling_script("seq2seq_addition").Seq2seq  # the plain and peeky models: one home, the addition script
+addition = _sibling_script("seq2seq_addition")
+Seq2seq = addition.Seq2seq  # the plain and peeky models: one home, the addition script
 
 # DLFS2's own code, run on this file: exact-match accuracy after the epochs given (issue 15)
 PUBLISHED = {"attention": {1: 0.000, 2: 0.518, 3: 0.999},
@@ -206,6 +208,8 @@ def main(argv=None):
     parser.add_argument("--split-seed", type=int, default=1984, help="the 45,000 / 5,000 split (the book's seed)")
     parser.add_argument("--dtype", default="float32", choices=("float32", "float64"),
                         help="the precision the models compute in (default float32, as the book's code does)")
+    parser.add_argument("--init", default="book", choices=("book", "keras"),
+                        help="initial weights: the book's (default) or numpy_rnn's own, Keras's")
     parser.add_argument("--quick", action="store_true", help="tiny settings: that it runs, in seconds")
     parser.add_argument("--plot", default="seq2seq_dates.png", help="where to write the accuracy curves")
     parser.add_argument("--attention-plot", default="seq2seq_dates_attention.png",
@@ -231,6 +235,9 @@ def main(argv=None):
     for name in args.models:
         model = build_model(name, len(vocab), units, args.seed, args.dtype)
         model.compile(optimizer=Adam(global_clipnorm=5.0), loss="sparse_categorical_crossentropy")
+        if args.init == "book":
+            model.predict([x_train[:1], decoder_in[:1]])  # builds the layers
+            addition.start_as_the_book(model, np.random.default_rng(args.seed))
         print(f"{name}:", flush=True)
         curves[name], start = [], time.perf_counter()
         for epoch in range(1, args.epochs + 1):

@@ -79,7 +79,7 @@ def test_the_book_s_start_draws_each_weight_at_the_book_s_scale():
     x, _ = data()
     model = addition.Seq2seq(V, wordvec_size=16, hidden_size=128, random_state=0)
     model.predict(x)
-    model.start_as_the_book(np.random.default_rng(0))
+    addition.start_as_the_book(model, np.random.default_rng(0))
     assert all(not b.any() for layer in model.layers for name, b in layer.params.items() if b.ndim == 1)
     assert np.std(model.encoder_embedding.params["W"]) == pytest.approx(0.01, rel=0.1)
     for W in (model.encoder.params["W_x"], model.decoder.params["W_h"], model.output_layer.params["W"]):
