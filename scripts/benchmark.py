@@ -22,6 +22,13 @@ shapes, since the time of an epoch depends on the shapes, not on the values):
       Dense(65, softmax), softmax cross-entropy at every step, Adam 2e-3 with global gradient clipping 5, batch 32,
       windows of 100 steps. 30 windows are timed, extrapolated to tinyshakespeare's 90% split (1,003,854 characters,
       313 windows).
+  W8  "Deep Learning from Scratch 2" ch. 7's addition model (seq2seq, peeky=False): 45,000 questions of 7 character
+      ids, answers of 5 ("_91  ": teacher forcing, the decoder reads the first 4, "_91 ", and predicts the last 4),
+      13 characters. An encoder Embedding(13, 16) -> LSTM(128) whose final h, with c = 0 as the book's code starts
+      it, is the initial state of a decoder Embedding(13, 16) -> LSTM(128, return_sequences) -> Dense(13, softmax);
+      cross-entropy averaged over the 4 steps, Adam 1e-3 with global gradient clipping 5, batch 128. numpy_rnn trains
+      the ``Seq2seq`` Model subclass of scripts/seq2seq_addition.py with ``fit([questions, decoder_in], targets)``.
+      No float64 row (the script's ``--dtype float64`` takes about twice the time).
 
 The two language models (W6, W7) read token ids all the way, for everyone: no one-hot array of the vocabulary is
 built. Their data is random ids laid out as language-model batching lays out a corpus: B streams side by side, row
@@ -42,6 +49,17 @@ the same weights (checked in float64 at small shapes), Keras's losses agree with
     twice in a window as two rows instead of one row of their sum, so it clips by a slightly different factor;
   - numpy_rnn fuses softmax and cross-entropy from the logits, as do PyTorch's CrossEntropyLoss and Keras's
     TensorFlow backend (which reads the softmax's logits).
+W8 is the same three ways, with the same differences (initializers, PyTorch's two LSTM biases, ``clip_grad_norm_``'s
+1e-6 and where Adam's epsilon goes, Keras's embedding gradient as rows per occurrence in the clipping norm) and two of
+its own:
+  - numpy_rnn's model is a subclass with a hand-written ``backward``: it receives the gradient of the loss with
+    respect to the probabilities and takes it back through the softmax (Dense's softmax backward), where PyTorch's
+    CrossEntropyLoss and Keras fuse softmax and cross-entropy from the logits (a Sequential or graph model of
+    numpy_rnn fuses them too);
+  - the decoder's initial c is zeros for all three: ``torch.zeros_like(h)``, and in Keras's functional model
+    ``keras.ops.zeros_like(h)``, passed as ``initial_state=[h, zeros]``.
+From the same weights (float64, PyTorch's second bias frozen at zero), PyTorch's first-batch loss is numpy_rnn's to
+1e-12 and every gradient to 1e-9, and the losses of the next Adam steps with clipping to 1e-6 (tests/test_scripts.py).
 numpy_rnn's optimizers clip only the global norm (``global_clipnorm``), so W7's clipping at 5 is of the global
 norm for everyone (PyTorch's ``clip_grad_norm_``, Keras's ``global_clipnorm``). W7's two LSTM layers are PyTorch's
 ``nn.LSTM(num_layers=2)``, the same computation as two stacked layers. The language models have no float64 row (it
