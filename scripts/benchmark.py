@@ -59,7 +59,8 @@ its own:
   - the decoder's initial c is zeros for all three: ``torch.zeros_like(h)``, and in Keras's functional model
     ``keras.ops.zeros_like(h)``, passed as ``initial_state=[h, zeros]``.
 From the same weights (float64, PyTorch's second bias frozen at zero), PyTorch's first-batch loss is numpy_rnn's to
-1e-12 and every gradient to 1e-9, and the losses of the next Adam steps with clipping to 1e-6 (tests/test_scripts.py).
+1e-12 and every gradient to 1e-9, and the losses of the next Adam steps with clipping to 1e-6 (tests/test_scripts.py);
+Keras's first-batch loss from the same weights equals numpy_rnn's (float64, checked by hand with TensorFlow 2.21).
 numpy_rnn's optimizers clip only the global norm (``global_clipnorm``), so W7's clipping at 5 is of the global
 norm for everyone (PyTorch's ``clip_grad_norm_``, Keras's ``global_clipnorm``). W7's two LSTM layers are PyTorch's
 ``nn.LSTM(num_layers=2)``, the same computation as two stacked layers. The language models have no float64 row (it
