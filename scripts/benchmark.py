@@ -22,6 +22,13 @@ shapes, since the time of an epoch depends on the shapes, not on the values):
       Dense(65, softmax), softmax cross-entropy at every step, Adam 2e-3 with global gradient clipping 5, batch 32,
       windows of 100 steps. 30 windows are timed, extrapolated to tinyshakespeare's 90% split (1,003,854 characters,
       313 windows).
+  W8  "Deep Learning from Scratch 2" ch. 7's addition model (seq2seq, peeky=False): 45,000 questions of 7 character
+      ids, answers of 5 ("_91  ": teacher forcing, the decoder reads the first 4, "_91 ", and predicts the last 4),
+      13 characters. An encoder Embedding(13, 16) -> LSTM(128) whose final h, with c = 0 as the book's code starts
+      it, is the initial state of a decoder Embedding(13, 16) -> LSTM(128, return_sequences) -> Dense(13, softmax);
+      cross-entropy averaged over the 4 steps, Adam 1e-3 with global gradient clipping 5, batch 128. numpy_rnn trains
+      the ``Seq2seq`` Model subclass of scripts/seq2seq_addition.py with ``fit([questions, decoder_in], targets)``.
+      No float64 row (the script's ``--dtype float64`` takes about twice the time).
 
 The two language models (W6, W7) read token ids all the way, for everyone: no one-hot array of the vocabulary is
 built. Their data is random ids laid out as language-model batching lays out a corpus: B streams side by side, row
@@ -42,6 +49,18 @@ the same weights (checked in float64 at small shapes), Keras's losses agree with
     twice in a window as two rows instead of one row of their sum, so it clips by a slightly different factor;
   - numpy_rnn fuses softmax and cross-entropy from the logits, as do PyTorch's CrossEntropyLoss and Keras's
     TensorFlow backend (which reads the softmax's logits).
+W8 is the same three ways, with the same differences (initializers, PyTorch's two LSTM biases, ``clip_grad_norm_``'s
+1e-6 and where Adam's epsilon goes, Keras's embedding gradient as rows per occurrence in the clipping norm) and two of
+its own:
+  - numpy_rnn's model is a subclass with a hand-written ``backward``: it receives the gradient of the loss with
+    respect to the probabilities and takes it back through the softmax (Dense's softmax backward), where PyTorch's
+    CrossEntropyLoss and Keras fuse softmax and cross-entropy from the logits (a Sequential or graph model of
+    numpy_rnn fuses them too);
+  - the decoder's initial c is zeros for all three: ``torch.zeros_like(h)``, and in Keras's functional model
+    ``keras.ops.zeros_like(h)``, passed as ``initial_state=[h, zeros]``.
+From the same weights (float64, PyTorch's second bias frozen at zero), PyTorch's first-batch loss is numpy_rnn's to
+1e-12 and every gradient to 1e-9, and the losses of the next Adam steps with clipping to 1e-6 (tests/test_scripts.py);
+Keras's first-batch loss from the same weights equals numpy_rnn's (float64, checked by hand with TensorFlow 2.21).
 numpy_rnn's optimizers clip only the global norm (``global_clipnorm``), so W7's clipping at 5 is of the global
 norm for everyone (PyTorch's ``clip_grad_norm_``, Keras's ``global_clipnorm``). W7's two LSTM layers are PyTorch's
 ``nn.LSTM(num_layers=2)``, the same computation as two stacked layers. The language models have no float64 row (it
@@ -108,6 +127,7 @@ WORKLOADS = {
     "W5": ("W1 inference, batches of 1,000", ["numpy_rnn", "numpy_rnn float64", "torch", "keras"]),
     "W6": ("PTB word model, Rnnlm: LSTM(100), 10,000 words", ["numpy_rnn", "torch", "keras", "Time layers"]),
     "W7": ("character model: LSTM(256) x 2, 65 characters", ["numpy_rnn", "torch", "keras"]),
+    "W8": ("seq2seq addition: LSTM(128) encoder-decoder", ["numpy_rnn", "torch", "keras"]),
 }
 # the language models: the training corpus an epoch goes through, for the extrapolated s/epoch
 LM_CORPUS = {"W6": ("PTB's", 929589, "words"), "W7": ("tinyshakespeare's", 1003854, "characters")}
@@ -118,8 +138,12 @@ def shapes(workload, quick):
             "W2": dict(n=7000, T=50, H=20, B=32), "W3": dict(n=20000, T=100, V=100, H=128, B=64),
             "W4": dict(n=20000, T=100, V=1000, E=32, H=8, B=32), "W5": dict(n=20000, T=100, V=100, H=32, B=1000),
             "W6": dict(windows=100, T=35, V=10000, E=100, H=100, B=20),
-            "W7": dict(windows=30, T=100, V=65, E=32, H=256, B=32)}
+            "W7": dict(windows=30, T=100, V=65, E=32, H=256, B=32),
+            "W8": dict(n=45000, Tq=7, Ta=4, V=13, E=16, H=128, B=128)}
     s = dict(full[workload])
+    if workload == "W8" and quick:
+        s.update(n=64, E=8, H=16, B=32)
+        return s
     if workload in LM_CORPUS:
         if quick:
             s.update(windows=3, T=6, V=min(s["V"], 50), E=8, H=8, B=4)
@@ -364,6 +388,9 @@ def make_data(workload, s):
         def windows(ids):
             return ids.reshape(s["B"], s["windows"], s["T"]).transpose(1, 0, 2).reshape(s["n"], s["T"])
         return windows(streams[:, :-1]), windows(streams[:, 1:])
+    if workload == "W8":  # x: [questions (n, Tq), the decoder's input (n, Ta)]; y: the targets (n, Ta)
+        return [rng.integers(0, s["V"], size=(s["n"], s["Tq"])), rng.integers(0, s["V"], size=(s["n"], s["Ta"]))], \
+            rng.integers(0, s["V"], size=(s["n"], s["Ta"]))
     ids = rng.integers(0, s["V"], size=(s["n"], s["T"]))
     return ids, rng.integers(0, 2, size=s["n"])
 
@@ -391,6 +418,14 @@ def run_numpy_rnn(workload, impl, s, x, y):
         rn.fit(x, y, epochs=1)
         return time.perf_counter() - start
     dtype = "float64" if impl == "numpy_rnn float64" else "float32"  # float32 unless asked: as the frameworks
+    if workload == "W8":
+        model = seq2seq_class()(s["V"], wordvec_size=s["E"], hidden_size=s["H"], peeky=False, random_state=0,
+                                dtype=dtype)
+        model.compile(Adam(1e-3, global_clipnorm=5.0), "sparse_categorical_crossentropy")
+        model.fit([x[0][:2 * s["B"]], x[1][:2 * s["B"]]], y[:2 * s["B"]], epochs=1, batch_size=s["B"], verbose=0)
+        start = time.perf_counter()
+        model.fit(x, y, epochs=1, batch_size=s["B"], verbose=0, gradient_warnings=None)
+        return time.perf_counter() - start
     if workload in LM_CORPUS:
         if workload == "W6":
             recurrent, optimizer = [LSTM(s["H"], return_sequences=True, stateful=True)], SGD(20.0, global_clipnorm=0.25)
@@ -431,6 +466,17 @@ def run_numpy_rnn(workload, impl, s, x, y):
     return time.perf_counter() - start
 
 
+def seq2seq_class():
+    """W8's model: the ``Seq2seq`` Model subclass of scripts/seq2seq_addition.py, loaded from the file beside this one
+    when a measurement needs it (this module imports nothing of numpy_rnn at load)."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seq2seq_addition.py")
+    spec = importlib.util.spec_from_file_location("seq2seq_addition", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Seq2seq
+
+
 def run_time_layers(s, x, y):
     """W6 by the Time-layers reference, in float32 like the others: the same windows, warm-up and reset."""
     model = TimeLayersRnnlm(TimeLayersRnnlm.initial_weights(s["V"], s["E"], s["H"], np.random.default_rng(0),
@@ -455,6 +501,8 @@ def run_torch(workload, s, x, y, threads):
     nn = torch.nn
     if workload in LM_CORPUS:
         return run_torch_lm(workload, s, x, y)
+    if workload == "W8":
+        return run_torch_seq2seq(s, x, y)
     if workload == "W2":
         class Net(nn.Module):
             def __init__(self):
@@ -550,6 +598,47 @@ def run_torch_lm(workload, s, x, y):
     return time.perf_counter() - start
 
 
+def torch_seq2seq(V, E, H):
+    """W8's model in PyTorch: the encoder's final h, with c = 0, starts the decoder; the output is the logits."""
+    import torch
+    nn = torch.nn
+
+    class Seq2seq(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder_embedding, self.encoder = nn.Embedding(V, E), nn.LSTM(E, H, batch_first=True)
+            self.decoder_embedding, self.decoder = nn.Embedding(V, E), nn.LSTM(E, H, batch_first=True)
+            self.out = nn.Linear(H, V)
+
+        def forward(self, question, answer_in):
+            _, (h, _) = self.encoder(self.encoder_embedding(question))  # h: (1, B, H)
+            s, _ = self.decoder(self.decoder_embedding(answer_in), (h, torch.zeros_like(h)))
+            return self.out(s)                                         # (B, Ta, V)
+
+    return Seq2seq()
+
+
+def run_torch_seq2seq(s, x, y):
+    """W8: softmax cross-entropy from the logits averaged over the B * Ta answer characters, Adam, global clipping."""
+    import torch
+    net, loss_fn = torch_seq2seq(s["V"], s["E"], s["H"]), torch.nn.CrossEntropyLoss()
+    opt = torch.optim.Adam(net.parameters(), 1e-3, eps=1e-7)
+    qt, dt, yt = (torch.from_numpy(a) for a in (x[0], x[1], y))
+
+    def epoch(order):
+        for i in range(0, len(order), s["B"]):
+            idx = order[i:i + s["B"]]
+            opt.zero_grad()
+            loss_fn(net(qt[idx], dt[idx]).reshape(-1, s["V"]), yt[idx].reshape(-1)).backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+            opt.step()
+
+    epoch(torch.arange(2 * s["B"]))  # warm-up
+    start = time.perf_counter()
+    epoch(torch.randperm(len(yt)))
+    return time.perf_counter() - start
+
+
 def run_keras(workload, s, x, y, threads):
     import numpy as np
     import tensorflow as tf
@@ -558,6 +647,18 @@ def run_keras(workload, s, x, y, threads):
         tf.config.threading.set_inter_op_parallelism_threads(threads)
     tf.random.set_seed(0)
     k = tf.keras
+    if workload == "W8":
+        question, answer_in = k.Input((s["Tq"],), dtype="int32"), k.Input((s["Ta"],), dtype="int32")
+        _, h, _ = k.layers.LSTM(s["H"], return_state=True)(k.layers.Embedding(s["V"], s["E"])(question))
+        decoded = k.layers.LSTM(s["H"], return_sequences=True)(k.layers.Embedding(s["V"], s["E"])(answer_in),
+                                                                initial_state=[h, k.ops.zeros_like(h)])
+        model = k.Model([question, answer_in], k.layers.Dense(s["V"], activation="softmax")(decoded))
+        model.compile(k.optimizers.Adam(1e-3, global_clipnorm=5.0), "sparse_categorical_crossentropy")
+        model.fit([x[0][:2 * s["B"]], x[1][:2 * s["B"]]], y[:2 * s["B"]], epochs=1, batch_size=s["B"],
+                  verbose=0)  # warm-up (and tracing)
+        start = time.perf_counter()
+        model.fit(x, y, epochs=1, batch_size=s["B"], verbose=0)
+        return time.perf_counter() - start
     if workload in LM_CORPUS:
         # stateful layers need the batch size in the input: the states are variables of shape (B, H)
         recurrent = [k.layers.LSTM(s["H"], return_sequences=True, stateful=True)

@@ -1358,3 +1358,16 @@ MUTANTS += in_file(
            "        context = self.attention.forward([states[1][:, None], hs])[:, 0]",
            "attention step: the query is the previous step's h, not the one just computed"),
 )
+# -- branch w8 (issue 15/16): W8's PyTorch seq2seq in scripts/benchmark.py, checked against numpy_rnn's Seq2seq -----
+MUTANTS += [
+    *in_file(
+        "scripts/benchmark.py",
+        ["tests/test_scripts.py::test_benchmark_w8_torch_seq2seq_computes_numpy_rnns_loss_and_gradients"],
+        Mutant("(h, torch.zeros_like(h)))", "(h, h))",
+               "W8 torch: the decoder starts from c = h instead of the book's c = 0"),
+        Mutant("            _, (h, _) = self.encoder(", "            _, (_, h) = self.encoder(",
+               "W8 torch: the encoder hands over its final cell state c instead of h"),
+        Mutant("self.decoder(self.decoder_embedding(answer_in)", "self.decoder(self.encoder_embedding(answer_in)",
+               "W8 torch: the decoder reads its input through the encoder's embedding table"),
+    ),
+]

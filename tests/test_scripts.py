@@ -84,6 +84,59 @@ def test_benchmark_time_layers_reference_trains_as_numpy_rnn_does():
     assert all(np.allclose(p, w, rtol=0, atol=1e-12) for p, w in zip(params, trained))
     assert not np.allclose(params[0], weights[0])  # the steps moved the weights
 
+
+def test_benchmark_w8_torch_seq2seq_computes_numpy_rnns_loss_and_gradients():
+    """W8's PyTorch model does numpy_rnn's work: from the same weights (float64, PyTorch's second LSTM bias frozen at
+    zero, non-zero biases elsewhere), the same first-batch loss and every parameter's gradient, then the same losses
+    over three Adam steps with the global norm clipped (small enough to clip)."""
+    torch = pytest.importorskip("torch")
+    from numpy_rnn import Adam
+    benchmark = load_script("benchmark")
+    B, Tq, Ta, V, E, H = 5, 7, 4, 13, 6, 8
+    rng = np.random.default_rng(3)
+    x = [rng.integers(0, V, size=(3 * B, Tq)), rng.integers(0, V, size=(3 * B, Ta))]
+    y = rng.integers(0, V, size=(3 * B, Ta))
+    model = benchmark.seq2seq_class()(V, wordvec_size=E, hidden_size=H, random_state=1, dtype="float64")
+    model.compile(Adam(1e-3, global_clipnorm=0.1), "sparse_categorical_crossentropy")
+    model.predict([x[0][:B], x[1][:B]], batch_size=B)  # builds the layers
+    for layer in (model.encoder, model.decoder, model.output_layer):
+        layer.params["b"][...] = rng.uniform(-0.5, 0.5, layer.params["b"].shape)
+    net = benchmark.torch_seq2seq(V, E, H).double()
+    pairs = [("encoder_embedding", model.encoder_embedding), ("encoder", model.encoder),
+             ("decoder_embedding", model.decoder_embedding), ("decoder", model.decoder), ("out", model.output_layer)]
+    for name, layer in pairs:
+        getattr(net, name).load_state_dict({k: torch.from_numpy(v) for k, v in layer.to_torch().items()})
+    for rnn in (net.encoder, net.decoder):
+        rnn.bias_hh_l0.requires_grad_(False)  # numpy_rnn's one bias is PyTorch's b_ih + b_hh
+    trained = [p for p in net.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(trained, 1e-3, eps=1e-7)
+
+    def torch_loss(i):
+        logits = net(*(torch.from_numpy(a[i:i + B]) for a in x))
+        return torch.nn.functional.cross_entropy(logits.reshape(-1, V), torch.from_numpy(y[i:i + B]).reshape(-1))
+
+    ours, _ = model.loss_and_gradients([x[0][:B], x[1][:B]], y[:B])
+    theirs = torch_loss(0)
+    theirs.backward()
+    assert theirs.item() == pytest.approx(ours, rel=1e-12, abs=0)
+    for name, layer in pairs:
+        grads = layer.to_torch(layer.grads)
+        for key, param in getattr(net, name).named_parameters():
+            if param.requires_grad:
+                np.testing.assert_allclose(param.grad.numpy(), grads[key], rtol=1e-9, atol=1e-12, err_msg=key)
+    norm = torch.nn.utils.clip_grad_norm_(trained, 0.1)
+    assert norm > 0.1  # the clipping acts
+    opt.step()
+    model.optimizer.step([(layer.params, layer.grads) for layer in model.layers])
+    for i in range(B, 3 * B, B):
+        ours = model.train_on_batch([x[0][i:i + B], x[1][i:i + B]], y[i:i + B])
+        opt.zero_grad()
+        theirs = torch_loss(i)
+        theirs.backward()
+        torch.nn.utils.clip_grad_norm_(trained, 0.1)
+        opt.step()
+        assert theirs.item() == pytest.approx(ours, rel=1e-6)  # Adam's epsilon and the clipping's 1e-6 differ
+
 # The reproductions of the textbook examples: each --quick run trains a little and writes its figure.
 def test_sine_wave_quick(tmp_path):
     pytest.importorskip("matplotlib")
