@@ -140,6 +140,36 @@ def start_as_the_book(model, rng):
             else:
                 w[...] = rng.normal(0, 1 / np.sqrt(w.shape[0]), size=w.shape)
 
+def add_training_arguments(parser):
+    """The options both seq2seq scripts take for how their models train."""
+    parser.add_argument("--seed", type=int, default=0, help="the models' initial weights and batch order")
+    parser.add_argument("--split-seed", type=int, default=1984, help="the 45,000 / 5,000 split (the book's seed)")
+    parser.add_argument("--dtype", default="float32", choices=("float32", "float64"),
+                        help="the precision the models compute in (default float32, as the book's code does)")
+    parser.add_argument("--init", default="book", choices=("book", "keras"),
+                        help="initial weights: the book's (default) or numpy_rnn's own, Keras's")
+
+
+def train(model, training, test, args, batch_size, show):
+    """The book's training of ``model`` on ``training`` = (questions, answers): Adam, clipping 5, teacher forcing,
+    ``args.epochs`` epochs from the start ``args.init`` names; after each epoch, the exact match of greedy answers to
+    the ``test`` questions, printed with the first one's answer (``show(question_ids, answer_ids)``: that as text).
+    Returns the accuracy per epoch, the seconds per epoch and the last epoch's answers."""
+    (x_train, y_train), (x_test, y_test) = training, test
+    decoder_in, target = teacher_forcing(y_train)
+    model.compile(optimizer=Adam(global_clipnorm=5.0), loss="sparse_categorical_crossentropy")
+    if args.init == "book":
+        model.predict([x_train[:1], decoder_in[:1]])  # builds the layers
+        start_as_the_book(model, np.random.default_rng(args.seed))
+    curve, start = [], time.perf_counter()
+    for epoch in range(1, args.epochs + 1):
+        history = model.fit([x_train, decoder_in], target, epochs=1, batch_size=batch_size, verbose=0)
+        guesses = model.answer(x_test, y_test[:, 0], y_test.shape[1] - 1)
+        curve.append(exact_match(guesses, y_test[:, 1:]))
+        print(f"  epoch {epoch:>2}: loss {history.history['loss'][-1]:.4f}, exact match {curve[-1]:.3f}"
+              f"  ({show(x_test[0], guesses[0])})", flush=True)
+    return curve, (time.perf_counter() - start) / args.epochs, guesses
+
 def addition_lines(n, rng):
     """``n`` problems in the book's format ("16+75  _91  "): what --quick trains on when no --data is given."""
     a, b = rng.integers(0, 1000, size=(2, n))
@@ -162,12 +192,7 @@ def main(argv=None):
     parser.add_argument("--samples", type=int, default=50_000, help="how many random problems without --data")
     parser.add_argument("--models", nargs="+", default=list(PUBLISHED), choices=list(PUBLISHED))
     parser.add_argument("--epochs", type=int, default=25)
-    parser.add_argument("--seed", type=int, default=0, help="the models' initial weights and batch order")
-    parser.add_argument("--split-seed", type=int, default=1984, help="the 45,000 / 5,000 split (the book's seed)")
-    parser.add_argument("--dtype", default="float32", choices=("float32", "float64"),
-                        help="the precision the models compute in (default float32, as the book's code does)")
-    parser.add_argument("--init", default="book", choices=("book", "keras"),
-                        help="initial weights: the book's (default) or numpy_rnn's own, Keras's")
+    add_training_arguments(parser)
     parser.add_argument("--quick", action="store_true", help="tiny settings: that it runs, in seconds")
     parser.add_argument("--plot", default="seq2seq_addition.png", help="where to write the figure")
     parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")
@@ -180,23 +205,12 @@ def main(argv=None):
     curves, seconds = {}, {}
     for name in args.models:
         (x_train, y_train), (x_test, y_test), vocab = load(args, reverse=name != "plain")
-        decoder_in, target = teacher_forcing(y_train)
         model = Seq2seq(len(vocab), hidden_size=units, peeky=name == "peeky", random_state=args.seed,
                         dtype=args.dtype)
-        model.compile(optimizer=Adam(global_clipnorm=5.0), loss="sparse_categorical_crossentropy")
-        if args.init == "book":
-            model.predict([x_train[:1], decoder_in[:1]])  # builds the layers
-            start_as_the_book(model, np.random.default_rng(args.seed))
         print(f"{name}: {len(x_train)} training and {len(x_test)} test questions, e.g. "
               f"{vocab.decode(x_test[0])!r} -> {vocab.decode(y_test[0][1:])!r}", flush=True)
-        curves[name], start = [], time.perf_counter()
-        for epoch in range(1, args.epochs + 1):
-            history = model.fit([x_train, decoder_in], target, epochs=1, batch_size=batch_size, verbose=0)
-            guesses = model.answer(x_test, y_test[:, 0], y_test.shape[1] - 1)
-            curves[name].append(exact_match(guesses, y_test[:, 1:]))
-            print(f"  epoch {epoch:>2}: loss {history.history['loss'][-1]:.4f}, exact match {curves[name][-1]:.3f}"
-                  f"  ({vocab.decode(x_test[0])!r} -> {vocab.decode(guesses[0])!r})", flush=True)
-        seconds[name] = (time.perf_counter() - start) / args.epochs
+        curves[name], seconds[name], _ = train(model, (x_train, y_train), (x_test, y_test), args, batch_size,
+                                               show=lambda q, a: f"{vocab.decode(q)!r} -> {vocab.decode(a)!r}")
 
     print(f"\n{'model':<10}" + "".join(f"{f'epoch {e}':>10}" for e in REPORTED_EPOCHS) + f"{'s/epoch':>9}")
     for name, accuracy in curves.items():

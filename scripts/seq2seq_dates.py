@@ -27,14 +27,12 @@ import datetime
 import importlib.util
 import os
 import tempfile
-import time
 
 import numpy as np
 
-from numpy_rnn import LSTM, Adam, Attention, Dense, Embedding, Model
+from numpy_rnn import LSTM, Attention, Dense, Embedding, Model
 from numpy_rnn.data import load_dates
-from numpy_rnn.decoding import greedy_decode, teacher_forcing
-from numpy_rnn.metrics import exact_match
+from numpy_rnn.decoding import greedy_decode
 from numpy_rnn.plotting import plot_attention, plot_panels, save_figure
 
 
@@ -204,12 +202,7 @@ def main(argv=None):
     parser.add_argument("--max-samples", type=int, help="train on the first this many training dates only")
     parser.add_argument("--models", nargs="+", default=list(PUBLISHED), choices=list(PUBLISHED))
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=0, help="the models' initial weights and batch order")
-    parser.add_argument("--split-seed", type=int, default=1984, help="the 45,000 / 5,000 split (the book's seed)")
-    parser.add_argument("--dtype", default="float32", choices=("float32", "float64"),
-                        help="the precision the models compute in (default float32, as the book's code does)")
-    parser.add_argument("--init", default="book", choices=("book", "keras"),
-                        help="initial weights: the book's (default) or numpy_rnn's own, Keras's")
+    addition.add_training_arguments(parser)
     parser.add_argument("--quick", action="store_true", help="tiny settings: that it runs, in seconds")
     parser.add_argument("--plot", default="seq2seq_dates.png", help="where to write the accuracy curves")
     parser.add_argument("--attention-plot", default="seq2seq_dates_attention.png",
@@ -228,25 +221,15 @@ def main(argv=None):
 
     (x_train, y_train), (x_test, y_test), vocab = load(args)
     x_train, y_train = x_train[:args.max_samples], y_train[:args.max_samples]
-    decoder_in, target = teacher_forcing(y_train)
     print(f"{len(x_train)} training and {len(x_test)} test dates, {len(vocab)} characters, e.g. "
           f"{vocab.decode(x_test[0][::-1])!r} -> {vocab.decode(y_test[0][1:])!r}", flush=True)
     curves, seconds, attention_maps = {}, {}, []
     for name in args.models:
         model = build_model(name, len(vocab), units, args.seed, args.dtype)
-        model.compile(optimizer=Adam(global_clipnorm=5.0), loss="sparse_categorical_crossentropy")
-        if args.init == "book":
-            model.predict([x_train[:1], decoder_in[:1]])  # builds the layers
-            addition.start_as_the_book(model, np.random.default_rng(args.seed))
         print(f"{name}:", flush=True)
-        curves[name], start = [], time.perf_counter()
-        for epoch in range(1, args.epochs + 1):
-            history = model.fit([x_train, decoder_in], target, epochs=1, batch_size=batch_size, verbose=0)
-            guesses = model.answer(x_test, y_test[:, 0], y_test.shape[1] - 1)
-            curves[name].append(exact_match(guesses, y_test[:, 1:]))
-            print(f"  epoch {epoch:>2}: loss {history.history['loss'][-1]:.4f}, exact match {curves[name][-1]:.3f}"
-                  f"  ({vocab.decode(x_test[0][::-1]).strip()!r} -> {vocab.decode(guesses[0])!r})", flush=True)
-        seconds[name] = (time.perf_counter() - start) / args.epochs
+        curves[name], seconds[name], guesses = addition.train(
+            model, (x_train, y_train), (x_test, y_test), args, batch_size,
+            show=lambda q, a: f"{vocab.decode(q[::-1]).strip()!r} -> {vocab.decode(a)!r}")
         if name == "attention" and not args.no_plot:
             attention_maps = plot_attention_maps(model, x_test, guesses, y_test[0, 0], vocab, args.attention_plot,
                                                  min(args.attention_dates, len(x_test)))
