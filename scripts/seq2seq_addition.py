@@ -13,8 +13,9 @@ by exact match (the whole answer right, the book's measure), after every epoch:
 
 Adam, gradients clipped to a global norm of 5, batches of 128, 25 epochs, in float32 as the book's code computes
 (``--dtype float64``: numpy_rnn's default precision, about twice the time), from the book's initial weights
-(``--init keras``: numpy_rnn's own, which learn these problems about half as fast; ``start_as_the_book``). Training is teacher forcing (the decoder
-reads the true answer shifted by one: "_91 " -> "91  "); scoring decodes greedily from the start symbol "_".
+(``--init keras``: numpy_rnn's own, which learn these problems about half as fast; ``start_as_the_book``). Training is
+teacher forcing (the decoder reads the true answer shifted by one: "_91 " -> "91  "); scoring decodes greedily from
+the start symbol "_".
 
     python scripts/seq2seq_addition.py --data ../shared/data/addition.txt
     python scripts/seq2seq_addition.py --quick
@@ -176,14 +177,16 @@ def addition_lines(n, rng):
     return [f"{f'{x}+{y}':<7}_{f'{x + y}':<4}" for x, y in zip(a, b)]
 
 
-def load(args, reverse):
+def load_or_generate(args, loader, make_lines, reverse):
+    """``loader`` (load_addition, load_dates) on the file ``--data`` names or, without it, on ``--samples`` lines
+    ``make_lines(n, rng)`` generated in the book's format and written to a temporary file (the loaders read files)."""
     if args.data:
-        return load_addition(args.data, reverse=reverse, random_state=args.split_seed)
-    with tempfile.TemporaryDirectory() as folder:  # the loader reads files: write the generated problems to one
-        path = os.path.join(folder, "addition.txt")
+        return loader(args.data, reverse=reverse, random_state=args.split_seed)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "generated.txt")
         with open(path, "w") as f:
-            f.write("\n".join(addition_lines(args.samples, np.random.default_rng(args.split_seed))) + "\n")
-        return load_addition(path, reverse=reverse, random_state=args.split_seed)
+            f.write("\n".join(make_lines(args.samples, np.random.default_rng(args.split_seed))) + "\n")
+        return loader(path, reverse=reverse, random_state=args.split_seed)
 
 
 def main(argv=None):
@@ -204,7 +207,8 @@ def main(argv=None):
 
     curves, seconds = {}, {}
     for name in args.models:
-        (x_train, y_train), (x_test, y_test), vocab = load(args, reverse=name != "plain")
+        data = load_or_generate(args, load_addition, addition_lines, reverse=name != "plain")
+        (x_train, y_train), (x_test, y_test), vocab = data
         model = Seq2seq(len(vocab), hidden_size=units, peeky=name == "peeky", random_state=args.seed,
                         dtype=args.dtype)
         print(f"{name}: {len(x_train)} training and {len(x_test)} test questions, e.g. "

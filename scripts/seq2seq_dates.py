@@ -14,9 +14,9 @@ and scored on the same 5,000 others by exact match (the whole answer right, the 
 
 Adam, gradients clipped to a global norm of 5, batches of 128, 10 epochs, in float32 as the book's code computes
 (``--dtype float64`` for numpy_rnn's default precision), from the book's initial weights (``--init keras`` for
-numpy_rnn's own; seq2seq_addition.py's ``start_as_the_book`` says how they differ). Training is teacher forcing; scoring decodes greedily from the
-start symbol "_". The figure holds the three accuracy curves; ``--attention-plot`` draws the attention model's
-weights for a few test dates as heat maps, the question's characters left to right (the order a reader reads them,
+numpy_rnn's own; seq2seq_addition.py's ``start_as_the_book`` says how they differ). Training is teacher forcing;
+scoring decodes greedily from the start symbol "_". The figure holds the three accuracy curves; ``--attention-plot``
+draws the attention model's weights for a few test dates as heat maps, the question's characters left to right (the order a reader reads them,
 though the encoder read them backwards), one row per character the model wrote.
 
     python scripts/seq2seq_dates.py --data ../shared/data/date.txt
@@ -26,7 +26,6 @@ import argparse
 import datetime
 import importlib.util
 import os
-import tempfile
 
 import numpy as np
 
@@ -170,16 +169,6 @@ def date_lines(n, rng):
     return lines
 
 
-def load(args):
-    if args.data:
-        return load_dates(args.data, reverse=True, random_state=args.split_seed)
-    with tempfile.TemporaryDirectory() as folder:  # the loader reads files: write the generated dates to one
-        path = os.path.join(folder, "date.txt")
-        with open(path, "w") as f:
-            f.write("\n".join(date_lines(args.samples, np.random.default_rng(args.split_seed))) + "\n")
-        return load_dates(path, reverse=True, random_state=args.split_seed)
-
-
 def plot_attention_maps(model, questions, guesses, start_id, vocab, path, count):
     """Heat maps of the attention weights for the first ``count`` questions, one file each (``path`` with -1, -2,
     ... before its extension). The questions were read backwards: the columns are turned back to reading order."""
@@ -219,7 +208,7 @@ def main(argv=None):
         args.samples, args.epochs, units, batch_size = 400, 2, 16, 32
         args.data = None
 
-    (x_train, y_train), (x_test, y_test), vocab = load(args)
+    (x_train, y_train), (x_test, y_test), vocab = addition.load_or_generate(args, load_dates, date_lines, reverse=True)
     x_train, y_train = x_train[:args.max_samples], y_train[:args.max_samples]
     print(f"{len(x_train)} training and {len(x_test)} test dates, {len(vocab)} characters, e.g. "
           f"{vocab.decode(x_test[0][::-1])!r} -> {vocab.decode(y_test[0][1:])!r}", flush=True)
