@@ -12,6 +12,7 @@ import sys
 import numpy as np
 import pytest
 
+from helpers import text_data as data
 from numpy_rnn import LSTM, Callback, Dense, Embedding, RecurrentNetwork, Sequential, SimpleRNN, threads
 
 threadpoolctl = pytest.importorskip("threadpoolctl")
@@ -49,13 +50,8 @@ class ThreadsSeen(Callback):
             raise RuntimeError("a callback's error")
 
 
-def data(n=40, seed=0):
-    rng = np.random.default_rng(seed)
-    ids = rng.integers(0, 6, size=(n, 5))
-    return ids, (ids[:, -1] < 3).astype(int)
-
-
 def sequential():
+    """Four units: the thresholds below are set from its W_x (6, 4)."""
     model = Sequential([SimpleRNN(4, input_dim=6), Dense(1, activation="sigmoid")], random_state=0)
     model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
     return model
