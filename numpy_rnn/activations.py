@@ -157,7 +157,8 @@ _TABLE_TANH_DTYPES = () if _numpy_tanh_is_vectorized_in_float64() else (np.dtype
 def tanh(z, out=None):
     """Hyperbolic tangent, ``out=`` as NumPy's: ``table_tanh`` for float64 arrays of TABLE_TANH_MIN_SIZE elements or
     more where NumPy's float64 tanh is not vectorized (the note above), ``np.tanh`` otherwise."""
-    if isinstance(z, np.ndarray) and z.dtype in _TABLE_TANH_DTYPES and z.size >= TABLE_TANH_MIN_SIZE:
+    # size first: the small arrays of a recurrent step (the common case) leave after one comparison
+    if isinstance(z, np.ndarray) and z.size >= TABLE_TANH_MIN_SIZE and z.dtype in _TABLE_TANH_DTYPES:
         return table_tanh(z, out=out)
     return np.tanh(z, out=out)
 

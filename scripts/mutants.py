@@ -1318,8 +1318,8 @@ MUTANTS += [
                "table_tanh: each block one element short (the last element of every block is never computed)"),
         Mutant("    out[...] = flat_out.reshape(z.shape)\n", "",
                "table_tanh: a non-contiguous out= is never written (the result stays in the temporary)"),
-        Mutant("z.dtype in _TABLE_TANH_DTYPES and z.size >= TABLE_TANH_MIN_SIZE",
-               "z.dtype in _TABLE_TANH_DTYPES or z.size >= TABLE_TANH_MIN_SIZE",
+        Mutant("z.size >= TABLE_TANH_MIN_SIZE and z.dtype in _TABLE_TANH_DTYPES",
+               "z.size >= TABLE_TANH_MIN_SIZE or z.dtype in _TABLE_TANH_DTYPES",
                "tanh: large float32 arrays also go to table_tanh (which returns float64)"),
     ),
 ]
