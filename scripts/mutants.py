@@ -1371,3 +1371,18 @@ MUTANTS += [
                "W8 torch: the decoder reads its input through the encoder's embedding table"),
     ),
 ]
+# -- W4's floor (scripts/lstm_floor.py): its bare loops must compute numpy_rnn's LSTM, or the floor floors nothing ---
+MUTANTS += [
+    *in_file(
+        "scripts/lstm_floor.py",
+        ["tests/test_scripts.py::test_lstm_floor_bare_loops_compute_what_numpy_rnns_lstm_computes"],
+        Mutant("            dc *= f[t]", "            dc *= o[t]",
+               "floor: the cell state's gradient goes back through the output gate instead of the forget gate"),
+        Mutant("np.multiply(dh, dstep_da[t, :, 3], out=da[:, 3])", "np.multiply(dc, dstep_da[t, :, 3], out=da[:, 3])",
+               "floor: the output gate's gradient from dc instead of dh_t"),
+        Mutant("np.multiply(gates[:, :H], self.g[t], out=self.ig)",
+               "np.multiply(gates[:, 3 * H:], self.g[t], out=self.ig)",
+               "floor: the candidate written through the output gate instead of the input gate"),
+        Mutant("            gates += half\n", "\n", "floor: sigmoid as tanh(a / 2) / 2, without the + 1/2"),
+    ),
+]
