@@ -109,7 +109,7 @@ class BareLSTM:
 
     def backward(self, dh_T):
         gates, g, c_prev, tanh_c = self.gates, self.g, self.c[:-1], self.tanh_c
-        (T, B, G), H = gates.shape, self.W_h.shape[0]
+        (T, B, _), H = gates.shape, self.W_h.shape[0]
         i, f, o = gates[..., :H], gates[..., H:2 * H], gates[..., 3 * H:]
         # the local derivatives of every step at once, as cells/lstm.py's backward_factors
         dh_dc = o * (1 - tanh_c * tanh_c)
