@@ -87,6 +87,10 @@ Two more modes, alone or together, show what a user meets who sets nothing:
                     loop (an editor, a browser, a second training run...). On a 2-core machine a BLAS that splits a
                     small product over both cores then waits, at every product, for the thread that shares the busy one.
 
+``--timeout S`` stops any measurement process after S seconds and reports the row as "stopped after S s", with the
+least ratio to numpy_rnn that this proves: out of the box on a busy machine a framework can take minutes for what takes
+numpy_rnn seconds.
+
 "The textbook's original formulation" is the listing's algorithm with its transpose bug fixed: it multiplies a
 one-hot vector by W_1x at every step, computes the output layer at every step, and keeps the states in a Python list.
 "Time layers" (W6) is the plain NumPy formulation of "Deep Learning from Scratch 2"'s Rnnlm, in the style of its Time
@@ -100,6 +104,7 @@ states carried from window to window. From the same weights it computes numpy_rn
     python scripts/benchmark.py --quick          # tiny shapes, one repetition: checks that everything runs
     python scripts/benchmark.py --only W1 W5 --json results.json
     python scripts/benchmark.py --only W1 W4 --out-of-the-box --busy      # as a user gets it, on a busy machine
+    python scripts/benchmark.py --out-of-the-box --busy --repeat 1 --timeout 120
 """
 import argparse
 import contextlib
@@ -730,13 +735,16 @@ def installed(impl):
     return importlib.util.find_spec(module) is not None
 
 
-def run_child(config):
+def run_child(config, timeout=None):
     env = {name: value for name, value in os.environ.items() if name not in THREAD_VARIABLES}
     if config["threads"] is not None:  # pinned: every library's thread count set alike
         env.update({name: str(config["threads"]) for name in THREAD_VARIABLES})
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    result = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", json.dumps(config)], env=env,
-                            capture_output=True, text=True)
+    try:
+        result = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", json.dumps(config)], env=env,
+                                capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:  # the child is killed; its time is only known to exceed the limit
+        return {"timed_out": timeout}
     if result.returncode != 0:
         return {"error": (result.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -815,6 +823,8 @@ def main(argv=None):
     parser.add_argument("--impls", nargs="*", help="run only the implementations whose name starts with one of these "
                                                    "(e.g. --impls numpy_rnn); the others are reported as skipped")
     parser.add_argument("--only", nargs="*", choices=sorted(WORKLOADS), help="run only these workloads")
+    parser.add_argument("--timeout", type=float, help="stop a measurement that runs longer than this many seconds "
+                                                       "and report it as longer (default: no limit)")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -829,7 +839,7 @@ def main(argv=None):
         if args.busy:
             stack.enter_context(BusyCore())
         for workload in args.only or WORKLOADS:
-            rows += measure_workload(workload, repeat, args.quick, threads, args.impls)
+            rows += measure_workload(workload, repeat, args.quick, threads, args.impls, args.timeout)
 
     info = versions()
     setting = "threads: each library's own (out of the box)" if threads is None else f"threads={threads}"
@@ -856,10 +866,11 @@ def main(argv=None):
     return rows
 
 
-def measure_workload(workload, repeat, quick, threads, chosen=None):
+def measure_workload(workload, repeat, quick, threads, chosen=None, timeout=None):
     """The table's rows of one workload: each implementation's median over ``repeat`` processes (only those whose
     name starts with one of ``chosen``, when given). Out of the box (``threads`` None), the baseline also runs pinned
-    to one thread, alternating with the rest, so that the two compare under the same load."""
+    to one thread, alternating with the rest, so that the two compare under the same load. A process that runs past
+    ``timeout`` seconds is stopped; if every run of an implementation was, its row says it took longer than that."""
     description, impls = WORKLOADS[workload]
     skipped = [impl for impl in impls if chosen is not None and not impl.startswith(tuple(chosen))]
     entries = [(impl, impl, threads) for impl in impls]  # (row label, implementation, threads)
@@ -869,15 +880,19 @@ def measure_workload(workload, repeat, quick, threads, chosen=None):
     for _ in range(repeat):
         for label, impl, n in entries:  # alternate implementations within each repetition
             if installed(impl) and impl not in skipped:
-                runs[label].append(run_child(dict(workload=workload, impl=impl, quick=quick, threads=n)))
+                runs[label].append(run_child(dict(workload=workload, impl=impl, quick=quick, threads=n), timeout))
     rows, baseline = [], None
     for label, impl, _ in entries:
         row = {"workload": workload, "description": description, "impl": label}
-        good = [r for r in runs[label] if "error" not in r]
+        good = [r for r in runs[label] if "seconds" in r]
         if impl in skipped:
             row["status"] = "skipped (--impls)"
         elif not installed(impl):
             row["status"] = "not installed"
+        elif not good and "timed_out" in runs[label][0]:
+            row["status"] = f"stopped after {timeout:g} s (--timeout)"
+            if baseline:
+                row["status"] += f": more than {timeout / baseline:.1f}x numpy_rnn's time"
         elif not good:
             row["status"] = "failed: " + runs[label][0]["error"]
         else:

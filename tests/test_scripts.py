@@ -57,6 +57,14 @@ def test_benchmark_quick_runs_every_workload(tmp_path):
 
 
 
+def test_benchmark_timeout_stops_a_measurement_and_says_so():
+    """--timeout: a measurement process that outlasts the limit is stopped and its row says so (a process cannot even
+    import NumPy in a millisecond)."""
+    rows = load_script("benchmark").main(["--quick", "--only", "W2", "--impls", "numpy_rnn", "--timeout", "0.001"])
+    measured = [r for r in rows if r["status"] != "skipped (--impls)"]
+    assert measured and all(r["status"] == "stopped after 0.001 s (--timeout)" for r in measured), rows
+
+
 def test_benchmark_time_layers_reference_trains_as_numpy_rnn_does():
     """W6's Time-layers reference does numpy_rnn's work: from the same weights (float64, small shapes, ids repeating
     within a window), the same loss window after window with the states carried, and the same weights after three
