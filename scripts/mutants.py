@@ -1371,11 +1371,11 @@ MUTANTS += [
                "W8 torch: the decoder reads its input through the encoder's embedding table"),
     ),
 ]
-# -- W4's floor (scripts/lstm_floor.py): its bare loops must compute numpy_rnn's LSTM, or the floor floors nothing ---
+# -- W1's and W4's floor (scripts/speed_floor.py): its bare loops must compute numpy_rnn's, or it floors nothing --
 MUTANTS += [
     *in_file(
-        "scripts/lstm_floor.py",
-        ["tests/test_scripts.py::test_lstm_floor_bare_loops_compute_what_numpy_rnns_lstm_computes"],
+        "scripts/speed_floor.py",
+        ["tests/test_scripts.py::test_speed_floor_bare_loops_compute_what_numpy_rnn_computes"],
         Mutant("            dc *= f[t]", "            dc *= o[t]",
                "floor: the cell state's gradient goes back through the output gate instead of the forget gate"),
         Mutant("np.multiply(dh, dstep_da[t, :, 3], out=da[:, 3])", "np.multiply(dc, dstep_da[t, :, 3], out=da[:, 3])",
@@ -1384,5 +1384,9 @@ MUTANTS += [
                "np.multiply(gates[:, 3 * H:], self.g[t], out=self.ig)",
                "floor: the candidate written through the output gate instead of the input gate"),
         Mutant("            gates += half\n", "\n", "floor: sigmoid as tanh(a / 2) / 2, without the + 1/2"),
+        Mutant("            np.multiply(dh, dh_da[t], out=self.dX[t])",
+               "            np.multiply(dh, dh_da[t - 1], out=self.dX[t])",
+               "floor: the SimpleRNN's tanh' taken from the step before"),
+        Mutant("        dh_da = 1 - h * h  #", "        dh_da = 1 - h  #", "floor: the SimpleRNN's tanh' as 1 - h"),
     ),
 ]

@@ -93,23 +93,24 @@ def test_benchmark_time_layers_reference_trains_as_numpy_rnn_does():
     assert not np.allclose(params[0], weights[0])  # the steps moved the weights
 
 
-def test_lstm_floor_bare_loops_compute_what_numpy_rnns_lstm_computes():
-    """scripts/lstm_floor.py's floor is only a floor of numpy_rnn's work if its bare loops do that work: from the same
-    weights (float64, non-zero biases), its forward gives the LSTM layer's h_1 ... h_T, and its backward, given
+@pytest.mark.parametrize("cell", ["SimpleRNN", "LSTM"])
+def test_speed_floor_bare_loops_compute_what_numpy_rnn_computes(cell):
+    """scripts/speed_floor.py's floor is only a floor of numpy_rnn's work if its bare loops do that work: from the same
+    weights (float64, non-zero biases), their forward gives the layer's h_1 ... h_T, and their backward, given
     dL/dh_T, gives the gradient of every pre-activation, hence the layer's dW_h = sum_t h_{t-1}^T dX_t and db."""
-    from numpy_rnn import LSTM
-    floor = load_script("lstm_floor")
+    import numpy_rnn
+    floor = load_script("speed_floor")
     B, T, F, H = 3, 7, 4, 5
     rng = np.random.default_rng(0)
-    layer = LSTM(H, dtype="float64")
+    layer = getattr(numpy_rnn, cell)(H, dtype="float64")
     layer.build(F, rng)
-    layer.params["b"][...] = rng.uniform(-0.5, 0.5, 4 * H)
+    layer.params["b"][...] = rng.uniform(-0.5, 0.5, layer.params["b"].shape)
     x = rng.standard_normal((B, T, F))
     h_T = layer.forward(x)
     dh_T = rng.standard_normal((B, H))
     layer.backward(dh_T)
     X = np.einsum("btf,fg->tbg", x, layer.params["W_x"]) + layer.params["b"]  # every step's x_t W_x + b
-    bare = floor.BareLSTM(layer.params["W_h"], X)
+    bare = getattr(floor, "Bare" + cell)(layer.params["W_h"], X)
     bare.forward()
     np.testing.assert_allclose(bare.h, layer.hidden_states, rtol=0, atol=1e-14)
     np.testing.assert_allclose(bare.h[-1], h_T, rtol=0, atol=1e-14)
@@ -119,11 +120,12 @@ def test_lstm_floor_bare_loops_compute_what_numpy_rnns_lstm_computes():
     np.testing.assert_allclose(bare.dX.sum(axis=(0, 1)), layer.grads["b"], rtol=0, atol=1e-12)
 
 
-def test_lstm_floor_runs_and_reports_the_floor(capsys):
-    figures = load_script("lstm_floor").main(["--batches", "2", "--rounds", "1"])
+def test_speed_floor_runs_and_reports_the_floor(capsys):
+    figures = load_script("speed_floor").main(["--batches", "2", "--rounds", "1"])
     out = capsys.readouterr().out
-    assert "the floor" in out and "x the floor" in out
-    assert figures["bare forward"] > 0 and figures["whole"] > figures["forward"] > 0
+    assert out.count("x the floor") == 2 and "W1 per batch" in out and "W4 per batch" in out
+    for workload in ("W1", "W4"):
+        assert figures[workload]["bare forward"] > 0 and figures[workload]["whole"] > figures[workload]["forward"] > 0
 
 
 def test_benchmark_w8_torch_seq2seq_computes_numpy_rnns_loss_and_gradients():

@@ -1,0 +1,287 @@
+"""How fast can a small recurrent model train in NumPy? The floor of the benchmark's W1 and W4, measured beside
+numpy_rnn and PyTorch in one run.
+
+W1 (scripts/benchmark.py) trains SimpleRNN(32) -> Dense(1, sigmoid) with SGD on batches of 32 sequences of 100 token
+ids out of 100; W4 trains Embedding(1000, 32) -> LSTM(8) -> Dense(1, sigmoid) with Adam on the same shapes of ids out
+of 1,000. Both float32. Their arrays are small, (32, 8) to (32, 32), so a time step costs what its few NumPy calls
+cost to start, and not much more. This script measures, in one process, alternating, on the same batches:
+
+1. numpy_rnn's training step (``train_on_batch``), split into the recurrent layer's forward, its backward, and
+   everything else (the embedding or input gather, the output layer, the loss, the optimizer, the guards);
+2. the floor of the recurrent layer's two loops: the equations of numpy_rnn's cell (cells/simple_rnn.py,
+   cells/lstm.py) and nothing else, each a NumPy call writing into an array made once, with no Python function,
+   list or cache around them:
+
+       SimpleRNN forward, per step (3 calls):  a = h_{t-1} W_h, a += X_t, h_t = tanh(a)
+       SimpleRNN backward, per step (2):       dX_t = dh_t (1 - h_t^2), dh_{t-1} = dX_t W_h^T
+       LSTM forward, per step (12 calls):      a = h_{t-1} W_h (1), a += X_t (1), the sigmoids of a (4: a/2, tanh,
+                                               *1/2, +1/2), g = tanh(a_g) (1), c_t = f c_{t-1} + i g (3),
+                                               h_t = o tanh(c_t) (2)
+       LSTM backward, per step (6 calls):      dc = dc_t + dh_t dh_dc (2), da = [dc | dc | dc | dh_t] dstep_da (2,
+                                               through a (B, 4, H) view of da), dc_{t-1} = dc f (1),
+                                               dh_{t-1} = da W_h^T (1)
+       once per batch, before the backward loop: the local derivatives of every step (1 - h^2 for the SimpleRNN,
+                                               16 calls on (T, B, ...) arrays for the LSTM), as numpy_rnn does
+
+   The floor of the whole step is the floor of the loops plus numpy_rnn's "everything else";
+3. the cost of one NumPy call on a step's array (a (32, 32) float32 add into an existing array) and of the step's
+   tanh;
+4. PyTorch's training step on the same batches (W1: torch.nn.RNN on the one-hot array, as the benchmark feeds it;
+   W4: torch.nn.LSTM), when torch is installed.
+
+Every figure is a median over rounds; the epoch column multiplies a batch by the 625 batches of an epoch of 20,000
+sequences. One BLAS thread for everyone (threadpoolctl and torch.set_num_threads), as in the benchmark.
+
+    python scripts/speed_floor.py                        # W1 and W4, about two minutes
+    python scripts/speed_floor.py --only W4 --batches 20 --rounds 2
+"""
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+B, T = 32, 100  # both workloads' batches: 32 sequences of 100 steps (scripts/benchmark.py)
+SHAPES = {"W1": dict(V=100, H=32), "W4": dict(V=1000, E=32, H=8)}
+EPOCH_BATCHES = -(-20000 // B)  # 625
+
+
+def numpy_rnn_model(workload):
+    from numpy_rnn import LSTM, SGD, Adam, Dense, Embedding, Sequential, SimpleRNN
+    s = SHAPES[workload]
+    if workload == "W1":
+        layers, optimizer = [SimpleRNN(s["H"], input_dim=s["V"])], SGD(0.01)
+    else:
+        layers, optimizer = [Embedding(s["V"], s["E"]), LSTM(s["H"])], Adam()
+    model = Sequential(layers + [Dense(1, activation="sigmoid")], random_state=0, dtype="float32")
+    model.compile(optimizer, "binary_crossentropy")
+    return model
+
+
+def time_numpy_rnn(model, batches):
+    """Seconds per batch: (the whole train_on_batch, the recurrent layer's forward, its backward), medians over
+    ``batches``."""
+    lstm = model.layers[-2]  # the recurrent layer
+    spent = {"forward": 0.0, "backward": 0.0}
+
+    def timed(name, method):
+        def run(*args, **kwargs):
+            start = time.perf_counter()
+            result = method(*args, **kwargs)
+            spent[name] += time.perf_counter() - start
+            return result
+        return run
+
+    lstm.forward, lstm.backward = timed("forward", lstm.forward), timed("backward", lstm.backward)
+    whole, forward, backward = [], [], []
+    try:
+        for x, y in batches:
+            spent.update(forward=0.0, backward=0.0)
+            start = time.perf_counter()
+            model.train_on_batch(x, y)
+            whole.append(time.perf_counter() - start)
+            forward.append(spent["forward"])
+            backward.append(spent["backward"])
+    finally:
+        del lstm.forward, lstm.backward  # the instance attributes go; the class's methods are back
+    return statistics.median(whole), statistics.median(forward), statistics.median(backward)
+
+
+class BareSimpleRNN:
+    """The SimpleRNN's loops as the equations' NumPy calls alone, on arrays made once: as BareLSTM, below."""
+
+    def __init__(self, W_h, X):
+        (T, B, H), dtype = X.shape, X.dtype
+        self.W_h, self.W_hT, self.X = W_h, np.ascontiguousarray(W_h.T), X
+        self.h, self.a = np.zeros((T + 1, B, H), dtype), np.empty((B, H), dtype)
+        self.dX, self.dh = np.empty((T, B, H), dtype), np.empty((B, H), dtype)
+
+    def forward(self):
+        a = self.a
+        for t in range(len(self.X)):
+            np.dot(self.h[t], self.W_h, out=a)
+            a += self.X[t]
+            np.tanh(a, out=self.h[t + 1])
+
+    def backward(self, dh_T):
+        h = self.h[1:]
+        dh_da = 1 - h * h  # tanh' of every step at once, as cells/simple_rnn.py's backward_factors
+        dh = self.dh
+        dh[:] = dh_T
+        for t in range(len(h) - 1, -1, -1):
+            np.multiply(dh, dh_da[t], out=self.dX[t])
+            np.dot(self.dX[t], self.W_hT, out=dh)
+
+
+class BareLSTM:
+    """The LSTM's forward and backward loops as the equations' NumPy calls alone, on arrays made once.
+
+    ``W_h`` (H, 4H) and ``X`` (T, B, 4H), the input projections x_t W_x + b of every step, as numpy_rnn's layer makes
+    them before its loop. ``forward()`` fills h (T + 1, B, H), h_0 = 0; ``backward(dh_T)`` fills dX (T, B, 4H), the
+    gradient of every step's pre-activation when only h_T is used (as in W4), from which dW_h = sum_t h_{t-1}^T dX_t.
+    tests/test_scripts.py checks both against numpy_rnn's LSTM layer: the floor computes what numpy_rnn computes."""
+
+    def __init__(self, W_h, X):
+        (T, B, G), H, dtype = X.shape, W_h.shape[0], X.dtype
+        self.W_h, self.W_hT, self.X = W_h, np.ascontiguousarray(W_h.T), X
+        self.h, self.c = np.zeros((T + 1, B, H), dtype), np.zeros((T + 1, B, H), dtype)
+        self.gates, self.g = np.empty((T, B, G), dtype), np.empty((T, B, H), dtype)
+        self.tanh_c, self.ig = np.empty((T, B, H), dtype), np.empty((B, H), dtype)
+        self.a, self.dX = np.empty((B, G), dtype), np.empty((T, B, G), dtype)
+        self.dh, self.dc, self.tmp = np.empty((B, H), dtype), np.empty((B, H), dtype), np.empty((B, H), dtype)
+        self.half = dtype.type(0.5)
+
+    def forward(self):
+        a, half, H = self.a, self.half, self.W_h.shape[0]
+        for t in range(len(self.X)):
+            gates = self.gates[t]
+            np.dot(self.h[t], self.W_h, out=a)
+            a += self.X[t]
+            np.multiply(a, half, out=gates)  # sigmoid(a) = (1 + tanh(a / 2)) / 2 on all four blocks
+            np.tanh(gates, out=gates)
+            gates *= half
+            gates += half
+            np.tanh(a[:, 2 * H:3 * H], out=self.g[t])
+            np.multiply(gates[:, H:2 * H], self.c[t], out=self.c[t + 1])  # c_t = f c_{t-1} + i g
+            np.multiply(gates[:, :H], self.g[t], out=self.ig)
+            self.c[t + 1] += self.ig
+            np.tanh(self.c[t + 1], out=self.tanh_c[t])  # h_t = o tanh(c_t)
+            np.multiply(gates[:, 3 * H:], self.tanh_c[t], out=self.h[t + 1])
+
+    def backward(self, dh_T):
+        gates, g, c_prev, tanh_c = self.gates, self.g, self.c[:-1], self.tanh_c
+        (T, B, _), H = gates.shape, self.W_h.shape[0]
+        i, f, o = gates[..., :H], gates[..., H:2 * H], gates[..., 3 * H:]
+        # the local derivatives of every step at once, as cells/lstm.py's backward_factors
+        dh_dc = o * (1 - tanh_c * tanh_c)
+        dstep_da = np.concatenate([g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g), tanh_c * o * (1 - o)],
+                                  axis=-1).reshape(T, B, 4, H)
+        dh, dc, tmp = self.dh, self.dc, self.tmp
+        dh[:], dc[:] = dh_T, 0.0
+        for t in range(T - 1, -1, -1):
+            da = self.dX[t].reshape(B, 4, H)
+            np.multiply(dh, dh_dc[t], out=tmp)
+            dc += tmp
+            np.multiply(dc[:, None, :], dstep_da[t, :, :3], out=da[:, :3])
+            np.multiply(dh, dstep_da[t, :, 3], out=da[:, 3])
+            dc *= f[t]
+            np.dot(self.dX[t], self.W_hT, out=dh)
+
+
+def torch_step(workload):
+    """PyTorch's training step for the workload's model (the benchmark's), or None without torch."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    nn, shape = torch.nn, SHAPES[workload]
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            if workload == "W1":
+                self.rnn = nn.RNN(shape["V"], shape["H"], batch_first=True)
+            else:
+                self.emb = nn.Embedding(shape["V"], shape["E"])
+                self.rnn = nn.LSTM(shape["E"], shape["H"], batch_first=True)
+            self.out = nn.Linear(shape["H"], 1)
+
+        def forward(self, x):
+            if workload == "W1":  # the one-hot array, as the benchmark feeds the frameworks
+                return self.out(self.rnn(nn.functional.one_hot(x, shape["V"]).float())[1][0])
+            return self.out(self.rnn(self.emb(x))[1][0][0])
+    net, loss_fn = Net(), nn.BCEWithLogitsLoss()
+    opt = torch.optim.Adam(net.parameters()) if workload == "W4" else torch.optim.SGD(net.parameters(), 0.01)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss_fn(net(torch.from_numpy(x)), torch.from_numpy(y)[:, None]).backward()
+        opt.step()
+    return step
+
+
+def median_time(function, rounds):
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def measure(workload, batches, rounds):
+    """The figures of one workload (seconds per batch, medians over rounds), printed as a table and returned."""
+    shape = SHAPES[workload]
+    H, V = shape["H"], shape["V"]
+    rng = np.random.default_rng(0)
+    data = [(rng.integers(0, V, size=(B, T)), rng.integers(0, 2, size=B).astype(np.float32)) for _ in range(batches)]
+    model, torch_train = numpy_rnn_model(workload), torch_step(workload)
+    G = H * (4 if workload == "W4" else 1)
+    bare = (BareLSTM if workload == "W4" else BareSimpleRNN)(
+        (rng.standard_normal((H, G)) / np.sqrt(H)).astype(np.float32),
+        (rng.standard_normal((T, B, G)) * 0.5).astype(np.float32))
+    dh_T = np.ones((B, H), np.float32)
+    model.train_on_batch(*data[0])  # warm-up for everyone
+    if torch_train is not None:
+        torch_train(*data[0])
+    one, zero = np.ones((B, 32), np.float32), np.zeros((B, 32), np.float32)
+    results = {name: [] for name in ("whole", "forward", "backward", "bare forward", "bare backward", "call", "tanh",
+                                     "torch")}
+    for _ in range(rounds):
+        for name, value in zip(("whole", "forward", "backward"), time_numpy_rnn(model, data)):
+            results[name].append(value)
+        results["bare forward"].append(median_time(bare.forward, batches))
+        results["bare backward"].append(median_time(lambda: bare.backward(dh_T), batches))
+        results["call"].append(median_time(lambda: [np.add(one, zero, out=one) for _ in range(1000)], 20) / 1000)
+        results["tanh"].append(median_time(lambda: [np.tanh(bare.a, out=bare.a) for _ in range(1000)], 20) / 1000)
+        if torch_train is not None:
+            results["torch"].append(median_time(lambda: [torch_train(x, y) for x, y in data], 1) / len(data))
+    r = {name: statistics.median(values) for name, values in results.items() if values}
+    rest = r["whole"] - r["forward"] - r["backward"]
+    floor = rest + r["bare forward"] + r["bare backward"]
+    calls = {"W1": (3, 2), "W4": (12, 6)}[workload]
+
+    def row(label, seconds, note=""):
+        print(f"{label:<60}{1e3 * seconds:>9.3f}{seconds * EPOCH_BATCHES:>10.2f}  {note}")
+    print(f"\n{workload} per batch ({model.layers[-2].name}, B={B}, T={T}, H={H}, float32, one thread), medians of "
+          f"{rounds} rounds of {batches} batches")
+    print(f"{'':<60}{'ms':>9}{'epoch s':>10}")
+    row("numpy_rnn: train_on_batch", r["whole"])
+    row("  the recurrent layer's forward", r["forward"], f"{1e6 * r['forward'] / T:.1f} us a step")
+    row("  the recurrent layer's backward", r["backward"], f"{1e6 * r['backward'] / T:.1f} us a step")
+    row("  everything else (input, Dense, loss, optimizer, guards)", rest)
+    row(f"the equations' calls alone: forward loop ({calls[0]} calls a step)", r["bare forward"],
+        f"{1e6 * r['bare forward'] / T:.1f} us a step")
+    row(f"  backward loop ({calls[1]} a step) and the local derivatives", r["bare backward"],
+        f"{1e6 * r['bare backward'] / T:.1f} us a step")
+    row("the floor: those loops + numpy_rnn's everything else", floor,
+        f"numpy_rnn takes {r['whole'] / floor:.2f}x the floor")
+    print(f"{'one NumPy call: (32, 32) float32 add into an existing array':<60}{1e6 * r['call']:>8.2f} us")
+    print(f"{f'the step tanh: ({B}, {G}) float32 into an existing array':<60}{1e6 * r['tanh']:>8.2f} us")
+    if "torch" in r:
+        row("PyTorch: the same training step", r["torch"],
+            f"numpy_rnn {r['whole'] / r['torch']:.2f}x its time, the floor {floor / r['torch']:.2f}x")
+    else:
+        print("PyTorch: not installed")
+    return r
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="+", choices=sorted(SHAPES), default=sorted(SHAPES), help="the workloads")
+    parser.add_argument("--batches", type=int, default=100, help="batches per round (default 100)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, alternating the measurements (default 3)")
+    args = parser.parse_args(argv)
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(1)
+    except ImportError:
+        print("threadpoolctl is not installed: set OPENBLAS_NUM_THREADS=1 yourself for figures comparable to the "
+              "benchmark's")
+    return {workload: measure(workload, args.batches, args.rounds) for workload in args.only}
+
+
+if __name__ == "__main__":
+    main()
