@@ -17,7 +17,12 @@ Adam, gradients clipped to a global norm of 5, batches of 128, 25 epochs, in flo
 teacher forcing (the decoder reads the true answer shifted by one: "_91 " -> "91  "); scoring decodes greedily from
 the start symbol "_".
 
+``--keras`` (TensorFlow installed) trains the same model in Keras beside each one, as a side-by-side check: Keras's
+layers given numpy_rnn's initial weights (the layouts are the same), the same split, Adam with the same clipping,
+batches of 128 in Keras's own shuffled order, and the same greedy scoring (Keras's layers one step at a time).
+
     python scripts/seq2seq_addition.py --data ../shared/data/addition.txt
+    python scripts/seq2seq_addition.py --data ../shared/data/addition.txt --keras --models plain
     python scripts/seq2seq_addition.py --quick
 """
 import argparse
@@ -151,6 +156,17 @@ def add_training_arguments(parser):
                         help="initial weights: the book's (default) or numpy_rnn's own, Keras's")
 
 
+def initialize(model, questions, decoder_in, args):
+    """Compile ``model`` as the book trains it (Adam, global clipping at 5) and build it with the initial weights
+    ``args.init`` names; a no-op for a model already compiled (training goes on from where it is)."""
+    if model.optimizer is not None:
+        return
+    model.compile(optimizer=Adam(global_clipnorm=5.0), loss="sparse_categorical_crossentropy")
+    model.predict([questions[:1], decoder_in[:1]])  # builds the layers (numpy_rnn's own start)
+    if args.init == "book":
+        start_as_the_book(model, np.random.default_rng(args.seed))
+
+
 def train(model, training, test, args, batch_size, show):
     """The book's training of ``model`` on ``training`` = (questions, answers): Adam, clipping 5, teacher forcing,
     ``args.epochs`` epochs from the start ``args.init`` names; after each epoch, the exact match of greedy answers to
@@ -158,10 +174,7 @@ def train(model, training, test, args, batch_size, show):
     Returns the accuracy per epoch, the seconds per epoch and the last epoch's answers."""
     (x_train, y_train), (x_test, y_test) = training, test
     decoder_in, target = teacher_forcing(y_train)
-    model.compile(optimizer=Adam(global_clipnorm=5.0), loss="sparse_categorical_crossentropy")
-    if args.init == "book":
-        model.predict([x_train[:1], decoder_in[:1]])  # builds the layers
-        start_as_the_book(model, np.random.default_rng(args.seed))
+    initialize(model, x_train, decoder_in, args)
     curve, start = [], time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         history = model.fit([x_train, decoder_in], target, epochs=1, batch_size=batch_size, verbose=0)
@@ -170,6 +183,73 @@ def train(model, training, test, args, batch_size, show):
         print(f"  epoch {epoch:>2}: loss {history.history['loss'][-1]:.4f}, exact match {curve[-1]:.3f}"
               f"  ({show(x_test[0], guesses[0])})", flush=True)
     return curve, (time.perf_counter() - start) / args.epochs, guesses
+
+class KerasTwin:
+    """The same encoder-decoder in Keras (``--keras``), from a built ``Seq2seq``'s weights: Keras's Embedding, LSTM and
+    Dense take numpy_rnn's arrays as they are (the same layouts and gate order). TensorFlow is imported here only."""
+
+    def __init__(self, model, question_steps, answer_steps):
+        import tensorflow as tf
+        k = self.keras = tf.keras
+        H, peeky = model.hidden_size, model.peeky
+        self.peeky = peeky
+        self.encoder_embedding = k.layers.Embedding(model.vocab_size, model.wordvec_size)
+        self.encoder = k.layers.LSTM(H, return_state=True)
+        self.decoder_embedding = k.layers.Embedding(model.vocab_size, model.wordvec_size)
+        self.decoder = k.layers.LSTM(H, return_sequences=True, return_state=True)
+        self.output_layer = k.layers.Dense(model.vocab_size, activation="softmax")
+        question = k.Input((question_steps,), dtype="int32")
+        answer_in = k.Input((answer_steps,), dtype="int32")
+        h = self.encode(question)
+        d = self.decoder_embedding(answer_in)
+        if peeky:  # h beside every step's input and output, as Seq2seq.forward
+            d = k.layers.Concatenate()([d, k.layers.RepeatVector(answer_steps)(h)])
+        s, _, _ = self.decoder(d, initial_state=[h, k.ops.zeros_like(h)])
+        if peeky:
+            s = k.layers.Concatenate()([s, k.layers.RepeatVector(answer_steps)(h)])
+        self.model = k.Model([question, answer_in], self.output_layer(s))
+        self.model.compile(k.optimizers.Adam(1e-3, global_clipnorm=5.0), "sparse_categorical_crossentropy")
+        for ours, theirs in ((model.encoder_embedding, self.encoder_embedding), (model.encoder, self.encoder),
+                             (model.decoder_embedding, self.decoder_embedding), (model.decoder, self.decoder),
+                             (model.output_layer, self.output_layer)):
+            theirs.set_weights(ours.get_weights())
+
+    def encode(self, question):
+        _, h, _ = self.encoder(self.encoder_embedding(question))
+        return h
+
+    def answer(self, questions, start_ids, length):
+        """Greedy answers (N, length), the decoder run one step at a time on its own previous output."""
+        k, answers = self.keras, []
+        for first in range(0, len(questions), 1000):
+            h_enc = self.encode(questions[first:first + 1000])
+            h, c = h_enc, k.ops.zeros_like(h_enc)
+            ids, written = start_ids[first:first + 1000, None], []
+            for _ in range(length):
+                d = self.decoder_embedding(ids)
+                if self.peeky:
+                    d = k.ops.concatenate([d, h_enc[:, None]], axis=-1)
+                s, h, c = self.decoder(d, initial_state=[h, c])
+                if self.peeky:
+                    s = k.ops.concatenate([s, h_enc[:, None]], axis=-1)
+                ids = np.asarray(k.ops.argmax(self.output_layer(s), axis=-1))
+                written.append(ids[:, 0])
+            answers.append(np.stack(written, axis=1))
+        return np.concatenate(answers)
+
+    def train(self, training, test, epochs, batch_size, seed):
+        """Keras's fit, one epoch at a time, and the exact match of its greedy answers after each."""
+        (x_train, y_train), (x_test, y_test) = training, test
+        decoder_in, target = teacher_forcing(y_train)
+        self.keras.utils.set_random_seed(seed)  # Keras's shuffling
+        curve = []
+        for epoch in range(1, epochs + 1):
+            history = self.model.fit([x_train, decoder_in], target, epochs=1, batch_size=batch_size, verbose=0)
+            curve.append(exact_match(self.answer(x_test, y_test[:, 0], y_test.shape[1] - 1), y_test[:, 1:]))
+            print(f"  Keras epoch {epoch:>2}: loss {history.history['loss'][-1]:.4f}, exact match {curve[-1]:.3f}",
+                  flush=True)
+        return curve
+
 
 def addition_lines(n, rng):
     """``n`` problems in the book's format ("16+75  _91  "): what --quick trains on when no --data is given."""
@@ -196,6 +276,8 @@ def main(argv=None):
     parser.add_argument("--models", nargs="+", default=list(PUBLISHED), choices=list(PUBLISHED))
     parser.add_argument("--epochs", type=int, default=25)
     add_training_arguments(parser)
+    parser.add_argument("--keras", action="store_true",
+                        help="also train each model in Keras from the same initial weights (needs TensorFlow)")
     parser.add_argument("--quick", action="store_true", help="tiny settings: that it runs, in seconds")
     parser.add_argument("--plot", default="seq2seq_addition.png", help="where to write the figure")
     parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")
@@ -205,7 +287,7 @@ def main(argv=None):
         args.samples, args.epochs, units, batch_size = 400, 2, 16, 32
         args.data = None
 
-    curves, seconds = {}, {}
+    curves, seconds, keras_curves = {}, {}, {}
     for name in args.models:
         data = load_or_generate(args, load_addition, addition_lines, reverse=name != "plain")
         (x_train, y_train), (x_test, y_test), vocab = data
@@ -213,20 +295,30 @@ def main(argv=None):
                         dtype=args.dtype)
         print(f"{name}: {len(x_train)} training and {len(x_test)} test questions, e.g. "
               f"{vocab.decode(x_test[0])!r} -> {vocab.decode(y_test[0][1:])!r}", flush=True)
+        if args.keras:  # Keras's twin from numpy_rnn's initial weights, made before numpy_rnn trains
+            initialize(model, x_train, teacher_forcing(y_train)[0], args)
+            twin = KerasTwin(model, x_train.shape[1], y_train.shape[1] - 1)
         curves[name], seconds[name], _ = train(model, (x_train, y_train), (x_test, y_test), args, batch_size,
                                                show=lambda q, a: f"{vocab.decode(q)!r} -> {vocab.decode(a)!r}")
+        if args.keras:
+            keras_curves[name] = twin.train((x_train, y_train), (x_test, y_test), args.epochs, batch_size, args.seed)
 
     print(f"\n{'model':<10}" + "".join(f"{f'epoch {e}':>10}" for e in REPORTED_EPOCHS) + f"{'s/epoch':>9}")
     for name, accuracy in curves.items():
         print(f"{name:<10}" + "".join(f"{accuracy[e - 1]:>10.3f}" if e <= len(accuracy) else f"{'':>10}"
                                      for e in REPORTED_EPOCHS) + f"{seconds[name]:>9.1f}")
+        if name in keras_curves:
+            print(f"{'  Keras':<10}" + "".join(f"{keras_curves[name][e - 1]:>10.3f}" if e <= args.epochs else f"{'':>10}"
+                                             for e in REPORTED_EPOCHS))
         print(f"{'  DLFS2':<10}" + "".join(f"{a:>10.3f}" for a in PUBLISHED[name]))
     if not args.no_plot:
         epochs = list(range(1, args.epochs + 1))
-        panel = dict(curves={name: (epochs, accuracy) for name, accuracy in curves.items()}, xlabel="epoch",
+        lines = {name: (epochs, accuracy) for name, accuracy in curves.items()}
+        lines.update({f"{name}, Keras": (epochs, accuracy) for name, accuracy in keras_curves.items()})
+        panel = dict(curves=lines, xlabel="epoch",
                      ylabel="exact-match accuracy", title="addition: 5,000 held-out questions")
         save_figure(plot_panels, [panel], args.plot, title="Sequence to sequence")
-    return {"accuracy": curves, "seconds": seconds}
+    return {"accuracy": curves, "seconds": seconds, "keras_accuracy": keras_curves}
 
 
 if __name__ == "__main__":

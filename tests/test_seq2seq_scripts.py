@@ -72,6 +72,25 @@ def test_greedy_answers_are_the_decoder_run_on_its_own_outputs(peeky):
     assert np.array_equal(model.answer(x[0], start, 3), ids)  # in batches, as the script scores the test split
 
 
+@pytest.mark.parametrize("peeky", [False, True], ids=["plain", "peeky"])
+def test_the_keras_twin_computes_numpy_rnn_s_model_from_its_weights(peeky):
+    """--keras trains the same model in Keras: from numpy_rnn's weights (float64, the book's start), Keras's model gives
+    the same probabilities at every step and the same greedy answers, so the two curves compare like with like."""
+    pytest.importorskip("tensorflow")
+    import keras
+    x, _ = data(n=40, seed=1)
+    keras.config.set_floatx("float64")
+    try:
+        model = built(addition.Seq2seq(V, wordvec_size=3, hidden_size=4, peeky=peeky, random_state=0), x)
+        addition.start_as_the_book(model, np.random.default_rng(0))
+        twin = addition.KerasTwin(model, question_steps=4, answer_steps=3)
+        np.testing.assert_allclose(twin.model.predict(x, verbose=0), model.predict(x), rtol=0, atol=1e-12)
+        start = x[1][:, 0]
+        np.testing.assert_array_equal(twin.answer(x[0], start, 3), model.answer(x[0], start, 3))
+    finally:
+        keras.config.set_floatx("float32")
+
+
 def test_the_book_s_start_draws_each_weight_at_the_book_s_scale():
     # The book's figures come from its own initial weights (N(0, 1/fan_in) matrices, N(0, 0.01^2) embeddings, zero
     # biases); with numpy_rnn's Keras-style start these models learn about half as fast, so the script starts as the
