@@ -826,12 +826,22 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, help="stop a measurement that runs longer than this many seconds "
                                                        "and report it as longer (default: no limit)")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--markdown", nargs="?", const=True, metavar="JSON",
+                        help="also print the table in Markdown (with a file from --json: print that one, run nothing)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(measure(json.loads(args.child))))
         return None
 
+    if isinstance(args.markdown, str):  # a saved run: its header and table, nothing measured
+        with open(args.markdown) as f:
+            saved = json.load(f)
+        mode = "out of the box" if saved["threads"] is None else f"threads={saved['threads']}"
+        print(f"{mode}, {'one core kept busy' if saved['busy'] else 'idle'}, repetitions={saved['repeat']}; "
+              + ", ".join(f"{k} {v}" for k, v in saved["machine"].items()))
+        print(markdown_table(saved["rows"]))
+        return saved["rows"]
     repeat = 1 if args.quick else args.repeat
     threads = None if args.out_of_the_box else args.threads
     rows = []
@@ -859,11 +869,32 @@ def main(argv=None):
                          f"{epoch_windows(r['workload'], s):,} windows ({corpus} {tokens:,} {unit})")
         print(f"{r['workload']:<9}{r['impl']:<20}{r['seconds']:>9.2f}{r['batch_ms']:>10.2f}{r['peak_mb']:>9.0f}"
               f"{r['ratio']:>12.2f}x  {'; '.join(notes)}")
+    if args.markdown:
+        print(markdown_table(rows))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": info, "threads": threads, "busy": args.busy, "repeat": repeat, "quick": args.quick,
                        "rows": rows}, f, indent=2)
     return rows
+
+
+def markdown_table(rows):
+    """The rows as a Markdown table, one line per workload: numpy_rnn's time, then PyTorch's and Keras's with their
+    ratio to it, then every other row of the workload (float64, one-hot, pinned, references) with theirs."""
+    def cell(row):
+        if row is None:
+            return ""
+        if row["status"] != "ok":
+            return row["status"]
+        return f"{row['seconds']:.2f} s" + ("" if row["ratio"] == 1 else f" ({row['ratio']:.2f}x)")
+    lines = ["| workload | numpy_rnn | PyTorch (x numpy_rnn's time) | Keras | others |", "|---|---|---|---|---|"]
+    for workload in dict.fromkeys(r["workload"] for r in rows):
+        mine = [r for r in rows if r["workload"] == workload]
+        by_impl = {r["impl"]: r for r in mine}
+        others = "; ".join(f"{r['impl']} {cell(r)}" for r in mine[1:] if r["impl"] not in ("torch", "keras"))
+        lines.append(f"| {workload}: {mine[0]['description']} | {cell(mine[0])} | {cell(by_impl.get('torch'))} | "
+                     f"{cell(by_impl.get('keras'))} | {others} |")
+    return "\n".join(lines)
 
 
 def measure_workload(workload, repeat, quick, threads, chosen=None, timeout=None):

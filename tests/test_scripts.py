@@ -1,5 +1,6 @@
 """The scripts run and write their figures (small settings: that they work, not how well or how fast)."""
 import importlib.util
+import json
 import os
 
 import numpy as np
@@ -54,6 +55,11 @@ def test_benchmark_quick_runs_every_workload(tmp_path):
         if row["impl"].startswith("numpy_rnn") or row["impl"] in ("textbook original", "Time layers"):
             assert row["status"] == "ok" and row["seconds"] > 0
     assert (tmp_path / "bench.json").stat().st_size > 100
+    assert benchmark.main(["--markdown", str(tmp_path / "bench.json")]) == json.loads(
+        (tmp_path / "bench.json").read_text())["rows"]  # the saved run, printed again without measuring
+    table = benchmark.markdown_table(rows).splitlines()
+    assert len(table) == 2 + len(benchmark.WORKLOADS)  # a line per workload
+    assert all(line.count("|") == 6 for line in table)
 
 
 
