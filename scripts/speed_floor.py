@@ -25,7 +25,9 @@ cost to start, and not much more. This script measures, in one process, alternat
 
    The floor of the whole step is the floor of the loops plus numpy_rnn's "everything else";
 3. the cost of one NumPy call on a step's array (a (32, 32) float32 add into an existing array) and of the step's
-   tanh;
+   tanh, also in float64: the RecurrentNetwork (W1-book) computes in float64, where NumPy's tanh has no vector loop
+   without AVX-512 and arrays this small keep np.tanh (activations.py), so an epoch's 62,500 forward steps cost at
+   least that many float64 tanh calls;
 4. PyTorch's training step on the same batches (W1: torch.nn.RNN on the one-hot array, as the benchmark feeds it;
    W4: torch.nn.LSTM), when torch is installed.
 
@@ -227,8 +229,9 @@ def measure(workload, batches, rounds):
     if torch_train is not None:
         torch_train(*data[0])
     one, zero = np.ones((B, 32), np.float32), np.zeros((B, 32), np.float32)
+    a64 = bare.a.astype(np.float64)  # the RecurrentNetwork's precision (W1-book)
     results = {name: [] for name in ("whole", "forward", "backward", "bare forward", "bare backward", "call", "tanh",
-                                     "torch")}
+                                     "tanh64", "torch")}
     for _ in range(rounds):
         for name, value in zip(("whole", "forward", "backward"), time_numpy_rnn(model, data)):
             results[name].append(value)
@@ -236,6 +239,7 @@ def measure(workload, batches, rounds):
         results["bare backward"].append(median_time(lambda: bare.backward(dh_T), batches))
         results["call"].append(median_time(lambda: [np.add(one, zero, out=one) for _ in range(1000)], 20) / 1000)
         results["tanh"].append(median_time(lambda: [np.tanh(bare.a, out=bare.a) for _ in range(1000)], 20) / 1000)
+        results["tanh64"].append(median_time(lambda: [np.tanh(a64, out=a64) for _ in range(1000)], 20) / 1000)
         if torch_train is not None:
             results["torch"].append(median_time(lambda: [torch_train(x, y) for x, y in data], 1) / len(data))
     r = {name: statistics.median(values) for name, values in results.items() if values}
@@ -260,6 +264,9 @@ def measure(workload, batches, rounds):
         f"numpy_rnn takes {r['whole'] / floor:.2f}x the floor")
     print(f"{'one NumPy call: (32, 32) float32 add into an existing array':<60}{1e6 * r['call']:>8.2f} us")
     print(f"{f'the step tanh: ({B}, {G}) float32 into an existing array':<60}{1e6 * r['tanh']:>8.2f} us")
+    steps = T * EPOCH_BATCHES
+    print(f"{f'  in float64 (np.tanh; activations.tanh at this size)':<60}{1e6 * r['tanh64']:>8.2f} us  "
+          f"x {steps:,} steps of an epoch's forward loop: {r['tanh64'] * steps:.2f} s")
     if "torch" in r:
         row("PyTorch: the same training step", r["torch"],
             f"numpy_rnn {r['whole'] / r['torch']:.2f}x its time, the floor {floor / r['torch']:.2f}x")
