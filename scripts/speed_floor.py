@@ -1,9 +1,9 @@
-"""How fast can a small recurrent model train in NumPy? The floor of the benchmark's W1 and W4, measured beside
+"""How fast can a small recurrent model run in NumPy? The floor of the benchmark's W1, W4 and W5, measured beside
 numpy_rnn and PyTorch in one run.
 
 W1 (scripts/benchmark.py) trains SimpleRNN(32) -> Dense(1, sigmoid) with SGD on batches of 32 sequences of 100 token
 ids out of 100; W4 trains Embedding(1000, 32) -> LSTM(8) -> Dense(1, sigmoid) with Adam on the same shapes of ids out
-of 1,000. Both float32. Their arrays are small, (32, 8) to (32, 32), so a time step costs what its few NumPy calls
+of 1,000; W5 is W1's model predicting, in batches of 1,000. All float32. Their arrays are small, (32, 8) to (32, 32), so a time step costs what its few NumPy calls
 cost to start, and not much more. This script measures, in one process, alternating, on the same batches:
 
 1. numpy_rnn's training step (``train_on_batch``), split into the recurrent layer's forward, its backward, and
@@ -28,13 +28,13 @@ cost to start, and not much more. This script measures, in one process, alternat
    tanh, also in float64: the RecurrentNetwork (W1-book) computes in float64, where NumPy's tanh has no vector loop
    without AVX-512 and arrays this small keep np.tanh (activations.py), so an epoch's 62,500 forward steps cost at
    least that many float64 tanh calls;
-4. PyTorch's training step on the same batches (W1: torch.nn.RNN on the one-hot array, as the benchmark feeds it;
-   W4: torch.nn.LSTM), when torch is installed.
+4. PyTorch's training step (W5: prediction) on the same batches (W1 and W5: torch.nn.RNN on the one-hot array,
+   made before timing, as the benchmark feeds it; W4: torch.nn.LSTM), when torch is installed.
 
-Every figure is a median over rounds; the epoch column multiplies a batch by the 625 batches of an epoch of 20,000
-sequences. One BLAS thread for everyone (threadpoolctl and torch.set_num_threads), as in the benchmark.
+Every figure is a median over rounds; the epoch column multiplies a batch by the batches of an epoch of 20,000
+sequences (625 of 32; W5: 20 of 1,000). One BLAS thread for everyone (threadpoolctl and torch.set_num_threads), as in the benchmark.
 
-    python scripts/speed_floor.py                        # W1 and W4, about two minutes
+    python scripts/speed_floor.py                        # W1, W4 and W5, about two minutes
     python scripts/speed_floor.py --only W4 --batches 20 --rounds 2
 """
 import argparse
@@ -43,15 +43,15 @@ import time
 
 import numpy as np
 
-B, T = 32, 100  # both workloads' batches: 32 sequences of 100 steps (scripts/benchmark.py)
-SHAPES = {"W1": dict(V=100, H=32), "W4": dict(V=1000, E=32, H=8)}
-EPOCH_BATCHES = -(-20000 // B)  # 625
+T, SEQUENCES = 100, 20000  # every workload's data: 20,000 sequences of 100 steps (scripts/benchmark.py)
+SHAPES = {"W1": dict(V=100, H=32, B=32), "W4": dict(V=1000, E=32, H=8, B=32),
+          "W5": dict(V=100, H=32, B=1000)}  # W5: W1's model predicting, batches of 1,000
 
 
 def numpy_rnn_model(workload):
     from numpy_rnn import LSTM, SGD, Adam, Dense, Embedding, Sequential, SimpleRNN
     s = SHAPES[workload]
-    if workload == "W1":
+    if workload in ("W1", "W5"):
         layers, optimizer = [SimpleRNN(s["H"], input_dim=s["V"])], SGD(0.01)
     else:
         layers, optimizer = [Embedding(s["V"], s["E"]), LSTM(s["H"])], Adam()
@@ -60,9 +60,9 @@ def numpy_rnn_model(workload):
     return model
 
 
-def time_numpy_rnn(model, batches):
+def time_numpy_rnn(model, batches, predict=False):
     """Seconds per batch: (the whole train_on_batch, the recurrent layer's forward, its backward), medians over
-    ``batches``."""
+    ``batches``; with ``predict``, the whole is predict's (and the backward 0)."""
     lstm = model.layers[-2]  # the recurrent layer
     spent = {"forward": 0.0, "backward": 0.0}
 
@@ -80,7 +80,10 @@ def time_numpy_rnn(model, batches):
         for x, y in batches:
             spent.update(forward=0.0, backward=0.0)
             start = time.perf_counter()
-            model.train_on_batch(x, y)
+            if predict:
+                model.predict(x, batch_size=len(x))
+            else:
+                model.train_on_batch(x, y)
             whole.append(time.perf_counter() - start)
             forward.append(spent["forward"])
             backward.append(spent["backward"])
@@ -171,7 +174,9 @@ class BareLSTM:
 
 
 def torch_step(workload):
-    """PyTorch's training step for the workload's model (the benchmark's), or None without torch."""
+    """PyTorch's training step for the workload's model (the benchmark's; W5: its prediction) as ``(prepare, step)``:
+    ``prepare(x, y)`` makes the step's tensors (the one-hot array for W1 and W5, made untimed, as the benchmark makes
+    it before timing), ``step(*prepared)`` runs it. None without torch."""
     try:
         import torch
     except ImportError:
@@ -183,7 +188,7 @@ def torch_step(workload):
     class Net(nn.Module):
         def __init__(self):
             super().__init__()
-            if workload == "W1":
+            if workload != "W4":
                 self.rnn = nn.RNN(shape["V"], shape["H"], batch_first=True)
             else:
                 self.emb = nn.Embedding(shape["V"], shape["E"])
@@ -191,17 +196,25 @@ def torch_step(workload):
             self.out = nn.Linear(shape["H"], 1)
 
         def forward(self, x):
-            if workload == "W1":  # the one-hot array, as the benchmark feeds the frameworks
-                return self.out(self.rnn(nn.functional.one_hot(x, shape["V"]).float())[1][0])
+            if workload != "W4":
+                return self.out(self.rnn(x)[1][0])
             return self.out(self.rnn(self.emb(x))[1][0][0])
     net, loss_fn = Net(), nn.BCEWithLogitsLoss()
     opt = torch.optim.Adam(net.parameters()) if workload == "W4" else torch.optim.SGD(net.parameters(), 0.01)
 
+    def prepare(x, y):
+        x = torch.from_numpy(x)
+        return (x if workload == "W4" else nn.functional.one_hot(x, shape["V"]).float()), torch.from_numpy(y)[:, None]
+
     def step(x, y):
+        if workload == "W5":
+            with torch.no_grad():
+                net(x)
+            return
         opt.zero_grad()
-        loss_fn(net(torch.from_numpy(x)), torch.from_numpy(y)[:, None]).backward()
+        loss_fn(net(x), y).backward()
         opt.step()
-    return step
+    return prepare, step
 
 
 def median_time(function, rounds):
@@ -216,10 +229,15 @@ def median_time(function, rounds):
 def measure(workload, batches, rounds):
     """The figures of one workload (seconds per batch, medians over rounds), printed as a table and returned."""
     shape = SHAPES[workload]
-    H, V = shape["H"], shape["V"]
+    H, V, B, predict = shape["H"], shape["V"], shape["B"], workload == "W5"
+    epoch_batches = -(-SEQUENCES // B)
+    batches = min(batches, epoch_batches)
     rng = np.random.default_rng(0)
     data = [(rng.integers(0, V, size=(B, T)), rng.integers(0, 2, size=B).astype(np.float32)) for _ in range(batches)]
     model, torch_train = numpy_rnn_model(workload), torch_step(workload)
+    if torch_train is not None:
+        prepare, torch_train = torch_train
+        torch_data = [prepare(x, y) for x, y in data]
     G = H * (4 if workload == "W4" else 1)
     bare = (BareLSTM if workload == "W4" else BareSimpleRNN)(
         (rng.standard_normal((H, G)) / np.sqrt(H)).astype(np.float32),
@@ -227,49 +245,53 @@ def measure(workload, batches, rounds):
     dh_T = np.ones((B, H), np.float32)
     model.train_on_batch(*data[0])  # warm-up for everyone
     if torch_train is not None:
-        torch_train(*data[0])
+        torch_train(*torch_data[0])
     one, zero = np.ones((B, 32), np.float32), np.zeros((B, 32), np.float32)
-    a64 = bare.a.astype(np.float64)  # the RecurrentNetwork's precision (W1-book)
+    z32 = rng.standard_normal((B, G)).astype(np.float32)  # a step's pre-activations, for the tanh alone
+    z64 = z32.astype(np.float64)  # in the RecurrentNetwork's precision (W1-book)
     results = {name: [] for name in ("whole", "forward", "backward", "bare forward", "bare backward", "call", "tanh",
                                      "tanh64", "torch")}
     for _ in range(rounds):
-        for name, value in zip(("whole", "forward", "backward"), time_numpy_rnn(model, data)):
+        for name, value in zip(("whole", "forward", "backward"), time_numpy_rnn(model, data, predict)):
             results[name].append(value)
         results["bare forward"].append(median_time(bare.forward, batches))
-        results["bare backward"].append(median_time(lambda: bare.backward(dh_T), batches))
+        results["bare backward"].append(0.0 if predict else median_time(lambda: bare.backward(dh_T), batches))
         results["call"].append(median_time(lambda: [np.add(one, zero, out=one) for _ in range(1000)], 20) / 1000)
-        results["tanh"].append(median_time(lambda: [np.tanh(bare.a, out=bare.a) for _ in range(1000)], 20) / 1000)
-        results["tanh64"].append(median_time(lambda: [np.tanh(a64, out=a64) for _ in range(1000)], 20) / 1000)
+        results["tanh"].append(median_time(lambda: [np.tanh(z32, out=bare.a) for _ in range(1000)], 20) / 1000)
+        results["tanh64"].append(median_time(lambda: [np.tanh(z64, out=z64) for _ in range(1000)], 20) / 1000)
         if torch_train is not None:
-            results["torch"].append(median_time(lambda: [torch_train(x, y) for x, y in data], 1) / len(data))
+            results["torch"].append(median_time(lambda: [torch_train(x, y) for x, y in torch_data], 1) / len(data))
     r = {name: statistics.median(values) for name, values in results.items() if values}
     rest = r["whole"] - r["forward"] - r["backward"]
     floor = rest + r["bare forward"] + r["bare backward"]
-    calls = {"W1": (3, 2), "W4": (12, 6)}[workload]
+    calls = {"W1": (3, 2), "W4": (12, 6), "W5": (3, 0)}[workload]
 
     def row(label, seconds, note=""):
-        print(f"{label:<60}{1e3 * seconds:>9.3f}{seconds * EPOCH_BATCHES:>10.2f}  {note}")
-    print(f"\n{workload} per batch ({model.layers[-2].name}, B={B}, T={T}, H={H}, float32, one thread), medians of "
-          f"{rounds} rounds of {batches} batches")
+        print(f"{label:<60}{1e3 * seconds:>9.3f}{seconds * epoch_batches:>10.2f}  {note}")
+    print(f"\n{workload} per batch ({model.layers[-2].name}, B={B}, T={T}, H={H}, float32, one thread"
+          f"{', predicting' if predict else ''}), medians of {rounds} rounds of {batches} batches")
     print(f"{'':<60}{'ms':>9}{'epoch s':>10}")
-    row("numpy_rnn: train_on_batch", r["whole"])
+    row(f"numpy_rnn: {'predict' if predict else 'train_on_batch'}", r["whole"])
     row("  the recurrent layer's forward", r["forward"], f"{1e6 * r['forward'] / T:.1f} us a step")
-    row("  the recurrent layer's backward", r["backward"], f"{1e6 * r['backward'] / T:.1f} us a step")
-    row("  everything else (input, Dense, loss, optimizer, guards)", rest)
+    if not predict:
+        row("  the recurrent layer's backward", r["backward"], f"{1e6 * r['backward'] / T:.1f} us a step")
+    row(f"  everything else ({'input, Dense' if predict else 'input, Dense, loss, optimizer, guards'})", rest)
     row(f"the equations' calls alone: forward loop ({calls[0]} calls a step)", r["bare forward"],
         f"{1e6 * r['bare forward'] / T:.1f} us a step")
-    row(f"  backward loop ({calls[1]} a step) and the local derivatives", r["bare backward"],
-        f"{1e6 * r['bare backward'] / T:.1f} us a step")
+    if not predict:
+        row(f"  backward loop ({calls[1]} a step) and the local derivatives", r["bare backward"],
+            f"{1e6 * r['bare backward'] / T:.1f} us a step")
     row("the floor: those loops + numpy_rnn's everything else", floor,
         f"numpy_rnn takes {r['whole'] / floor:.2f}x the floor")
-    print(f"{'one NumPy call: (32, 32) float32 add into an existing array':<60}{1e6 * r['call']:>8.2f} us")
+    print(f"{f'one NumPy call: ({B}, 32) float32 add into an existing array':<60}{1e6 * r['call']:>8.2f} us")
     print(f"{f'the step tanh: ({B}, {G}) float32 into an existing array':<60}{1e6 * r['tanh']:>8.2f} us")
-    steps = T * EPOCH_BATCHES
-    print(f"{f'  in float64 (np.tanh; activations.tanh at this size)':<60}{1e6 * r['tanh64']:>8.2f} us  "
-          f"x {steps:,} steps of an epoch's forward loop: {r['tanh64'] * steps:.2f} s")
+    if workload == "W1":
+        steps = T * epoch_batches
+        print(f"{'  in float64 (np.tanh; activations.tanh at this size)':<60}{1e6 * r['tanh64']:>8.2f} us  "
+              f"x {steps:,} steps of an epoch's forward loop: {r['tanh64'] * steps:.2f} s")
     if "torch" in r:
-        row("PyTorch: the same training step", r["torch"],
-            f"numpy_rnn {r['whole'] / r['torch']:.2f}x its time, the floor {floor / r['torch']:.2f}x")
+        row(f"PyTorch: the same {'prediction' if predict else 'training step'}", r["torch"],
+            f"{r['torch'] / r['whole']:.2f}x numpy_rnn's time, {r['torch'] / floor:.2f}x the floor's")
     else:
         print("PyTorch: not installed")
     return r
