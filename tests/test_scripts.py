@@ -129,7 +129,7 @@ def test_speed_floor_bare_loops_compute_what_numpy_rnn_computes(cell):
 def test_speed_floor_runs_and_reports_the_floor(capsys):
     figures = load_script("speed_floor").main(["--batches", "2", "--rounds", "1"])  # W1, W4, W5
     out = capsys.readouterr().out
-    assert out.count("x the floor") == 3 and all(f"{w} per batch" in out for w in ("W1", "W4", "W5"))
+    assert out.count("numpy_rnn takes") == 3 and all(f"{w} per batch" in out for w in ("W1", "W4", "W5"))
     for workload in ("W1", "W4", "W5"):
         assert figures[workload]["bare forward"] > 0 and figures[workload]["whole"] > figures[workload]["forward"] > 0
     assert figures["W5"]["backward"] == figures["W5"]["bare backward"] == 0  # W5 predicts: no backward pass
