@@ -35,6 +35,7 @@ Every figure is a median over rounds; the epoch column multiplies a batch by the
 sequences (625 of 32; W5: 20 of 1,000). One BLAS thread for everyone (threadpoolctl and torch.set_num_threads), as in the benchmark.
 
     python scripts/speed_floor.py                        # W1, W4 and W5, about two minutes
+    python scripts/speed_floor.py --only W6 W7 W8 --rounds 1    # their products, beside their whole training
     python scripts/speed_floor.py --only W4 --batches 20 --rounds 2
 """
 import argparse
@@ -297,9 +298,72 @@ def measure(workload, batches, rounds):
     return r
 
 
+# -- the larger models: their matrix products are the floor ---------------------------------------------------------
+def products(workload, s):
+    """The matrix products of one training batch of W6, W7 or W8 (scripts/benchmark.py's shapes ``s``), as
+    ``(rows, inner, columns, how many)``: those of numpy_rnn's layers, which every library must make in some form.
+    Per recurrent layer over T steps of a batch of B (N = B x T rows, F inputs, G = 4H gates): T step products
+    (B, H) @ (H, G) forward and T (B, G) @ (G, H) backward; the input projection (N, F) @ (F, G), the weight gradients
+    (F, N) @ (N, G) and (H, N) @ (N, G), the input gradient (N, G) @ (G, F) and the bias gradient ones (1, N) @ (N, G).
+    The output layer: (N, H) @ (H, V) forward, (H, N) @ (N, V) and (N, V) @ (V, H) backward."""
+    def recurrent(B, T, F, H, input_grad=True):
+        G, N = 4 * H, B * T
+        return [(B, H, G, T), (B, G, H, T), (N, F, G, 1), (F, N, G, 1), (H, N, G, 1), (1, N, G, 1)] + \
+            ([(N, G, F, 1)] if input_grad else [])
+
+    def output(N, H, V):
+        return [(N, H, V, 1), (H, N, V, 1), (N, V, H, 1), (1, N, V, 1)]
+    B, H, V, E = s["B"], s["H"], s["V"], s["E"]
+    if workload == "W8":  # encoder over the questions, decoder over the answers, both after an embedding
+        return (recurrent(B, s["Tq"], E, H) + recurrent(B, s["Ta"], E, H) + output(B * s["Ta"], H, V))
+    T = s["T"]
+    layers = recurrent(B, T, E, H) + (recurrent(B, T, H, H) if workload == "W7" else [])
+    return layers + output(B * T, H, V)
+
+
+def measure_products(workload, rounds):
+    """W6, W7 or W8: the time of its matrix products alone (each timed on its own arrays, float32), beside numpy_rnn's
+    and PyTorch's timed epoch (the benchmark's ``measure``, in this process), alternating over ``rounds``."""
+    import importlib.util
+    import os
+    spec = importlib.util.spec_from_file_location("benchmark", os.path.join(os.path.dirname(__file__), "benchmark.py"))
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    s = benchmark.shapes(workload, quick=False)
+    batches = s["windows"] if workload in benchmark.LM_CORPUS else -(-s["n"] // s["B"])
+    rng = np.random.default_rng(0)
+    arrays = [(rng.standard_normal((m, k)).astype(np.float32), rng.standard_normal((k, n)).astype(np.float32), count)
+              for m, k, n, count in products(workload, s)]
+
+    def all_products():
+        for a, b, count in arrays:
+            for _ in range(count):
+                np.dot(a, b)
+    impls = ["numpy_rnn"] + (["torch"] if torch_step("W4") is not None else [])
+    results = {name: [] for name in ["products"] + impls}
+    for _ in range(rounds):
+        results["products"].append(median_time(all_products, 5) * batches)
+        for impl in impls:
+            figures = benchmark.measure(dict(workload=workload, impl=impl, quick=False, threads=1))
+            results[impl].append(figures["seconds"])
+    r = {name: statistics.median(values) for name, values in results.items()}
+    macs = sum(m * k * n * count for m, k, n, count in products(workload, s)) * batches
+    print(f"\n{workload}: {benchmark.WORKLOADS[workload][0]}; {batches} batches timed, float32, one thread, medians of "
+          f"{rounds} rounds")
+    print(f"{'  its matrix products alone':<60}{r['products']:>9.2f} s  ({macs / 1e9:.1f} G multiply-adds, "
+          f"{2 * macs / r['products'] / 1e9:.0f} GFLOP/s)")
+    print(f"{'  numpy_rnn, the whole training':<60}{r['numpy_rnn']:>9.2f} s  (the products "
+          f"{r['products'] / r['numpy_rnn']:.0%} of it)")
+    if "torch" in r:
+        print(f"{'  PyTorch, the whole training':<60}{r['torch']:>9.2f} s  ({r['torch'] / r['numpy_rnn']:.2f}x "
+              f"numpy_rnn's time, {r['torch'] / r['products']:.2f}x the products alone)")
+    return r
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", nargs="+", choices=sorted(SHAPES), default=sorted(SHAPES), help="the workloads")
+    parser.add_argument("--only", nargs="+", choices=sorted(SHAPES) + ["W6", "W7", "W8"], default=sorted(SHAPES),
+                        help="the workloads (default W1 W4 W5; W6, W7 and W8 on request: their products alone)")
     parser.add_argument("--batches", type=int, default=100, help="batches per round (default 100)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds, alternating the measurements (default 3)")
     args = parser.parse_args(argv)
@@ -309,7 +373,8 @@ def main(argv=None):
     except ImportError:
         print("threadpoolctl is not installed: set OPENBLAS_NUM_THREADS=1 yourself for figures comparable to the "
               "benchmark's")
-    return {workload: measure(workload, args.batches, args.rounds) for workload in args.only}
+    return {workload: measure(workload, args.batches, args.rounds) if workload in SHAPES
+            else measure_products(workload, args.rounds) for workload in args.only}
 
 
 if __name__ == "__main__":
