@@ -184,6 +184,7 @@ def train(model, training, test, args, batch_size, show):
               f"  ({show(x_test[0], guesses[0])})", flush=True)
     return curve, (time.perf_counter() - start) / args.epochs, guesses
 
+
 class KerasTwin:
     """The same encoder-decoder in Keras (``--keras``), from a built ``Seq2seq``'s weights: Keras's Embedding, LSTM and
     Dense take numpy_rnn's arrays as they are (the same layouts and gate order). TensorFlow is imported here only."""
