@@ -100,7 +100,7 @@ steps as one 2-D product, softmax with loss over all steps, float32, SGD 20 with
 states carried from window to window. From the same weights it computes numpy_rnn's losses window after window
 (tests/test_scripts.py, float64), so the two do equal work.
 
-    python scripts/benchmark.py                  # 3 repetitions; about 10 minutes with both frameworks
+    python scripts/benchmark.py                  # 3 repetitions; about 17 minutes with both frameworks
     python scripts/benchmark.py --quick          # tiny shapes, one repetition: checks that everything runs
     python scripts/benchmark.py --only W1 W5 --json results.json
     python scripts/benchmark.py --only W1 W4 --out-of-the-box --busy      # as a user gets it, on a busy machine
