@@ -6,8 +6,10 @@ ids out of 100; W4 trains Embedding(1000, 32) -> LSTM(8) -> Dense(1, sigmoid) wi
 of 1,000; W5 is W1's model predicting, in batches of 1,000. All float32. Their arrays are small, (32, 8) to (32, 32), so a time step costs what its few NumPy calls
 cost to start, and not much more. This script measures, in one process, alternating, on the same batches:
 
-1. numpy_rnn's training step (``train_on_batch``), split into the recurrent layer's forward, its backward, and
-   everything else (the embedding or input gather, the output layer, the loss, the optimizer, the guards);
+1. numpy_rnn's training step (``train_on_batch``), split into the recurrent layer's forward loop, its backward loop,
+   and everything else: the work done once per batch around the loops (the input projection of all steps, the
+   weight and input gradients after the backward loop, the embedding, the output layer, the loss, the optimizer,
+   the guards);
 2. the floor of the recurrent layer's two loops: the equations of numpy_rnn's cell (cells/simple_rnn.py,
    cells/lstm.py) and nothing else, each a NumPy call writing into an array made once, with no Python function,
    list or cache around them:
@@ -62,10 +64,14 @@ def numpy_rnn_model(workload):
 
 
 def time_numpy_rnn(model, batches, predict=False):
-    """Seconds per batch: (the whole train_on_batch, the recurrent layer's forward, its backward), medians over
-    ``batches``; with ``predict``, the whole is predict's (and the backward 0)."""
-    lstm = model.layers[-2]  # the recurrent layer
-    spent = {"forward": 0.0, "backward": 0.0}
+    """Seconds per batch, medians over ``batches``: (the whole train_on_batch, the recurrent layer's forward loop, its
+    backward loop); with ``predict``, the whole is predict's (and the backward 0). The loops are the layer's forward
+    and backward less the work they do once per batch outside the time loop, which the bare loops below do not do
+    either: the input projection x W_x + b of every step, and the weight and input gradients after the backward loop
+    (the cell's backward_projections). That work stays in "everything else", in numpy_rnn's time and in the floor."""
+    from numpy_rnn.layers import recurrent as recurrent_module
+    layer = model.layers[-2]  # the recurrent layer
+    spent = dict.fromkeys(("forward", "backward", "projection", "gradients"), 0.0)
 
     def timed(name, method):
         def run(*args, **kwargs):
@@ -75,21 +81,25 @@ def time_numpy_rnn(model, batches, predict=False):
             return result
         return run
 
-    lstm.forward, lstm.backward = timed("forward", lstm.forward), timed("backward", lstm.backward)
+    project = recurrent_module.project
+    layer.forward, layer.backward = timed("forward", layer.forward), timed("backward", layer.backward)
+    layer.cell.backward_projections = timed("gradients", layer.cell.backward_projections)
+    recurrent_module.project = timed("projection", project)
     whole, forward, backward = [], [], []
     try:
         for x, y in batches:
-            spent.update(forward=0.0, backward=0.0)
+            spent.update(forward=0.0, backward=0.0, projection=0.0, gradients=0.0)
             start = time.perf_counter()
             if predict:
                 model.predict(x, batch_size=len(x))
             else:
                 model.train_on_batch(x, y)
             whole.append(time.perf_counter() - start)
-            forward.append(spent["forward"])
-            backward.append(spent["backward"])
+            forward.append(spent["forward"] - spent["projection"])
+            backward.append(spent["backward"] - spent["gradients"])
     finally:
-        del lstm.forward, lstm.backward  # the instance attributes go; the class's methods are back
+        recurrent_module.project = project
+        del layer.forward, layer.backward, layer.cell.backward_projections  # the class's methods are back
     return statistics.median(whole), statistics.median(forward), statistics.median(backward)
 
 
@@ -273,10 +283,10 @@ def measure(workload, batches, rounds):
           f"{', predicting' if predict else ''}), medians of {rounds} rounds of {batches} batches")
     print(f"{'':<60}{'ms':>9}{'epoch s':>10}")
     row(f"numpy_rnn: {'predict' if predict else 'train_on_batch'}", r["whole"])
-    row("  the recurrent layer's forward", r["forward"], f"{1e6 * r['forward'] / T:.1f} us a step")
+    row("  the recurrent layer's forward loop", r["forward"], f"{1e6 * r['forward'] / T:.1f} us a step")
     if not predict:
-        row("  the recurrent layer's backward", r["backward"], f"{1e6 * r['backward'] / T:.1f} us a step")
-    row(f"  everything else ({'input, Dense' if predict else 'input, Dense, loss, optimizer, guards'})", rest)
+        row("  the recurrent layer's backward loop", r["backward"], f"{1e6 * r['backward'] / T:.1f} us a step")
+    row("  everything else (projections, weight gradients, Dense...)", rest)
     row(f"the equations' calls alone: forward loop ({calls[0]} calls a step)", r["bare forward"],
         f"{1e6 * r['bare forward'] / T:.1f} us a step")
     if not predict:
