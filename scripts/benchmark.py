@@ -498,16 +498,11 @@ def run_time_layers(s, x, y):
     return time.perf_counter() - start
 
 
-def run_torch(workload, s, x, y, threads):
+def torch_model(workload, s):
+    """PyTorch's model of W1-W5 (W1, W3, W5: nn.RNN reading the one-hot array; W2: two nn.RNN; W4: nn.Embedding and
+    nn.LSTM), its loss on the logits and its optimizer: ``(net, loss_fn, optimizer)``. Also scripts/speed_floor.py's."""
     import torch
-    if threads is not None:
-        torch.set_num_threads(threads)
-    torch.manual_seed(0)
     nn = torch.nn
-    if workload in LM_CORPUS:
-        return run_torch_lm(workload, s, x, y)
-    if workload == "W8":
-        return run_torch_seq2seq(s, x, y)
     if workload == "W2":
         class Net(nn.Module):
             def __init__(self):
@@ -517,8 +512,7 @@ def run_torch(workload, s, x, y, threads):
 
             def forward(self, x):
                 return self.out(self.r2(self.r1(x)[0])[1][0])
-        net, loss_fn = Net(), nn.MSELoss()
-        xt, yt = torch.from_numpy(x), torch.from_numpy(y.astype("float32"))[:, None]
+        loss_fn = nn.MSELoss()
     else:
         if workload == "W4":
             class Net(nn.Module):
@@ -529,7 +523,6 @@ def run_torch(workload, s, x, y, threads):
 
                 def forward(self, x):
                     return self.out(self.rnn(self.emb(x))[1][0][0])
-            xt = torch.from_numpy(x)
         else:
             class Net(nn.Module):
                 def __init__(self):
@@ -538,9 +531,31 @@ def run_torch(workload, s, x, y, threads):
 
                 def forward(self, x):
                     return self.out(self.rnn(x)[1][0])
-            xt = nn.functional.one_hot(torch.from_numpy(x), s["V"]).float()
-        net, loss_fn = Net(), nn.BCEWithLogitsLoss()
-        yt = torch.from_numpy(y.astype("float32"))[:, None]
+        loss_fn = nn.BCEWithLogitsLoss()
+    net = Net()
+    opt = torch.optim.Adam(net.parameters()) if workload in ("W2", "W4") else torch.optim.SGD(net.parameters(), 0.01)
+    return net, loss_fn, opt
+
+
+def torch_inputs(workload, s, x):
+    """The input tensor PyTorch's model of W1-W5 reads: the one-hot array of the ids for W1, W3 and W5."""
+    import torch
+    xt = torch.from_numpy(x)
+    return xt if workload in ("W2", "W4") else torch.nn.functional.one_hot(xt, s["V"]).float()
+
+
+def run_torch(workload, s, x, y, threads):
+    import torch
+    if threads is not None:
+        torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    if workload in LM_CORPUS:
+        return run_torch_lm(workload, s, x, y)
+    if workload == "W8":
+        return run_torch_seq2seq(s, x, y)
+    net, loss_fn, opt = torch_model(workload, s)
+    xt = torch_inputs(workload, s, x)
+    yt = torch.from_numpy(y.astype("float32"))[:, None]
     if workload == "W5":
         with torch.no_grad():
             net(xt[:s["B"]])  # warm-up
@@ -548,7 +563,6 @@ def run_torch(workload, s, x, y, threads):
             for i in range(0, len(xt), s["B"]):
                 net(xt[i:i + s["B"]])
         return time.perf_counter() - start
-    opt = torch.optim.Adam(net.parameters()) if workload in ("W2", "W4") else torch.optim.SGD(net.parameters(), 0.01)
 
     def epoch(order):
         for i in range(0, len(order), s["B"]):

@@ -3,8 +3,9 @@ numpy_rnn and PyTorch in one run.
 
 W1 (scripts/benchmark.py) trains SimpleRNN(32) -> Dense(1, sigmoid) with SGD on batches of 32 sequences of 100 token
 ids out of 100; W4 trains Embedding(1000, 32) -> LSTM(8) -> Dense(1, sigmoid) with Adam on the same shapes of ids out
-of 1,000; W5 is W1's model predicting, in batches of 1,000. All float32. Their arrays are small, (32, 8) to (32, 32), so a time step costs what its few NumPy calls
-cost to start, and not much more. This script measures, in one process, alternating, on the same batches:
+of 1,000; W5 is W1's model predicting, in batches of 1,000. All float32. Their arrays are small, (32, 8) to (32, 32)
+(W5: (1000, 32)), so a time step costs what its few NumPy calls cost to start, and not much more. This script
+measures, in one process, alternating, on the same batches:
 
 1. numpy_rnn's training step (``train_on_batch``), split into the recurrent layer's forward loop, its backward loop,
    and everything else: the work done once per batch around the loops (the input projection of all steps, the
@@ -34,7 +35,8 @@ cost to start, and not much more. This script measures, in one process, alternat
    made before timing, as the benchmark feeds it; W4: torch.nn.LSTM), when torch is installed.
 
 Every figure is a median over rounds; the epoch column multiplies a batch by the batches of an epoch of 20,000
-sequences (625 of 32; W5: 20 of 1,000). One BLAS thread for everyone (threadpoolctl and torch.set_num_threads), as in the benchmark.
+sequences (625 of 32; W5: 20 of 1,000). One BLAS thread for everyone (threadpoolctl and torch.set_num_threads), as
+in the benchmark, whose shapes and PyTorch models this script takes.
 
     python scripts/speed_floor.py                        # W1, W4 and W5, about two minutes
     python scripts/speed_floor.py --only W6 W7 W8 --rounds 1    # their products, beside their whole training
@@ -46,14 +48,21 @@ import time
 
 import numpy as np
 
-T, SEQUENCES = 100, 20000  # every workload's data: 20,000 sequences of 100 steps (scripts/benchmark.py)
-SHAPES = {"W1": dict(V=100, H=32, B=32), "W4": dict(V=1000, E=32, H=8, B=32),
-          "W5": dict(V=100, H=32, B=1000)}  # W5: W1's model predicting, batches of 1,000
+FLOOR_WORKLOADS = ("W1", "W4", "W5")  # the small models, whose loops this script writes bare
 
 
-def numpy_rnn_model(workload):
+def load_benchmark():
+    """scripts/benchmark.py, the home of the workloads' shapes and of their PyTorch models."""
+    import importlib.util
+    import os
+    spec = importlib.util.spec_from_file_location("benchmark", os.path.join(os.path.dirname(__file__), "benchmark.py"))
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    return benchmark
+
+
+def numpy_rnn_model(workload, s):
     from numpy_rnn import LSTM, SGD, Adam, Dense, Embedding, Sequential, SimpleRNN
-    s = SHAPES[workload]
     if workload in ("W1", "W5"):
         layers, optimizer = [SimpleRNN(s["H"], input_dim=s["V"])], SGD(0.01)
     else:
@@ -184,8 +193,8 @@ class BareLSTM:
             np.dot(self.dX[t], self.W_hT, out=dh)
 
 
-def torch_step(workload):
-    """PyTorch's training step for the workload's model (the benchmark's; W5: its prediction) as ``(prepare, step)``:
+def torch_step(benchmark, workload, s):
+    """PyTorch's training step for the benchmark's model of the workload (W5: its prediction) as ``(prepare, step)``:
     ``prepare(x, y)`` makes the step's tensors (the one-hot array for W1 and W5, made untimed, as the benchmark makes
     it before timing), ``step(*prepared)`` runs it. None without torch."""
     try:
@@ -194,28 +203,10 @@ def torch_step(workload):
         return None
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    nn, shape = torch.nn, SHAPES[workload]
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            if workload != "W4":
-                self.rnn = nn.RNN(shape["V"], shape["H"], batch_first=True)
-            else:
-                self.emb = nn.Embedding(shape["V"], shape["E"])
-                self.rnn = nn.LSTM(shape["E"], shape["H"], batch_first=True)
-            self.out = nn.Linear(shape["H"], 1)
-
-        def forward(self, x):
-            if workload != "W4":
-                return self.out(self.rnn(x)[1][0])
-            return self.out(self.rnn(self.emb(x))[1][0][0])
-    net, loss_fn = Net(), nn.BCEWithLogitsLoss()
-    opt = torch.optim.Adam(net.parameters()) if workload == "W4" else torch.optim.SGD(net.parameters(), 0.01)
+    net, loss_fn, opt = benchmark.torch_model(workload, s)
 
     def prepare(x, y):
-        x = torch.from_numpy(x)
-        return (x if workload == "W4" else nn.functional.one_hot(x, shape["V"]).float()), torch.from_numpy(y)[:, None]
+        return benchmark.torch_inputs(workload, s, x), torch.from_numpy(y)[:, None]
 
     def step(x, y):
         if workload == "W5":
@@ -239,13 +230,14 @@ def median_time(function, rounds):
 
 def measure(workload, batches, rounds):
     """The figures of one workload (seconds per batch, medians over rounds), printed as a table and returned."""
-    shape = SHAPES[workload]
-    H, V, B, predict = shape["H"], shape["V"], shape["B"], workload == "W5"
-    epoch_batches = -(-SEQUENCES // B)
+    benchmark = load_benchmark()
+    shape = benchmark.shapes(workload, quick=False)
+    H, V, B, T, predict = shape["H"], shape["V"], shape["B"], shape["T"], workload == "W5"
+    epoch_batches = -(-shape["n"] // B)
     batches = min(batches, epoch_batches)
     rng = np.random.default_rng(0)
     data = [(rng.integers(0, V, size=(B, T)), rng.integers(0, 2, size=B).astype(np.float32)) for _ in range(batches)]
-    model, torch_train = numpy_rnn_model(workload), torch_step(workload)
+    model, torch_train = numpy_rnn_model(workload, shape), torch_step(benchmark, workload, shape)
     if torch_train is not None:
         prepare, torch_train = torch_train
         torch_data = [prepare(x, y) for x, y in data]
@@ -316,10 +308,9 @@ def products(workload, s):
     (B, H) @ (H, G) forward and T (B, G) @ (G, H) backward; the input projection (N, F) @ (F, G), the weight gradients
     (F, N) @ (N, G) and (H, N) @ (N, G), the input gradient (N, G) @ (G, F) and the bias gradient ones (1, N) @ (N, G).
     The output layer: (N, H) @ (H, V) forward, (H, N) @ (N, V) and (N, V) @ (V, H) backward."""
-    def recurrent(B, T, F, H, input_grad=True):
+    def recurrent(B, T, F, H):
         G, N = 4 * H, B * T
-        return [(B, H, G, T), (B, G, H, T), (N, F, G, 1), (F, N, G, 1), (H, N, G, 1), (1, N, G, 1)] + \
-            ([(N, G, F, 1)] if input_grad else [])
+        return [(B, H, G, T), (B, G, H, T), (N, F, G, 1), (F, N, G, 1), (H, N, G, 1), (1, N, G, 1), (N, G, F, 1)]
 
     def output(N, H, V):
         return [(N, H, V, 1), (H, N, V, 1), (N, V, H, 1), (1, N, V, 1)]
@@ -334,11 +325,7 @@ def products(workload, s):
 def measure_products(workload, rounds):
     """W6, W7 or W8: the time of its matrix products alone (each timed on its own arrays, float32), beside numpy_rnn's
     and PyTorch's timed epoch (the benchmark's ``measure``, in this process), alternating over ``rounds``."""
-    import importlib.util
-    import os
-    spec = importlib.util.spec_from_file_location("benchmark", os.path.join(os.path.dirname(__file__), "benchmark.py"))
-    benchmark = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark)
+    benchmark = load_benchmark()
     s = benchmark.shapes(workload, quick=False)
     batches = s["windows"] if workload in benchmark.LM_CORPUS else -(-s["n"] // s["B"])
     rng = np.random.default_rng(0)
@@ -349,7 +336,7 @@ def measure_products(workload, rounds):
         for a, b, count in arrays:
             for _ in range(count):
                 np.dot(a, b)
-    impls = ["numpy_rnn"] + (["torch"] if torch_step("W4") is not None else [])
+    impls = ["numpy_rnn"] + (["torch"] if benchmark.installed("torch") else [])
     results = {name: [] for name in ["products"] + impls}
     for _ in range(rounds):
         results["products"].append(median_time(all_products, 5) * batches)
@@ -372,7 +359,7 @@ def measure_products(workload, rounds):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", nargs="+", choices=sorted(SHAPES) + ["W6", "W7", "W8"], default=sorted(SHAPES),
+    parser.add_argument("--only", nargs="+", choices=FLOOR_WORKLOADS + ("W6", "W7", "W8"), default=FLOOR_WORKLOADS,
                         help="the workloads (default W1 W4 W5; W6, W7 and W8 on request: their products alone)")
     parser.add_argument("--batches", type=int, default=100, help="batches per round (default 100)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds, alternating the measurements (default 3)")
@@ -383,7 +370,7 @@ def main(argv=None):
     except ImportError:
         print("threadpoolctl is not installed: set OPENBLAS_NUM_THREADS=1 yourself for figures comparable to the "
               "benchmark's")
-    return {workload: measure(workload, args.batches, args.rounds) if workload in SHAPES
+    return {workload: measure(workload, args.batches, args.rounds) if workload in FLOOR_WORKLOADS
             else measure_products(workload, args.rounds) for workload in args.only}
 
 
