@@ -35,21 +35,34 @@ from .activations import sigmoid, softmax
 from .checks import lookup
 
 
-def _weighted_mean(loss, dloss, sample_weight=None):
+def _weighted_mean(loss, dloss, sample_weight=None, picked=None):
     """``(value, gradient)``: Keras's "sum_over_batch_size" of the per-element ``loss`` and its gradient, given the
     per-element derivative ``dloss`` (of ``loss``'s shape, or with one more axis, the classes, for the class losses).
 
     ``sample_weight`` of shape ``loss.shape[:k]`` is spread over the remaining axes of ``loss`` and of ``dloss``.
+    ``picked=(classes, p_c)``, for softmax cross-entropy: ``dloss`` is the probabilities p, not yet minus the one-hot
+    targets; the gradient (p - onehot) w / n is then written in one pass over p into a new array, and the targets'
+    entries (p_c - 1) w / n are put in after it. p itself, the model's output, is left as it is.
     """
     n = loss.size
     if sample_weight is None:
         # Divided before summing, so that a mean of losses near the largest float cannot overflow in the sum.
-        # ``dloss`` is the caller's own new array: divided in place (a language model's has millions of entries).
-        return float(np.sum(loss / n)), np.divide(dloss, n, out=dloss)
-    w = np.asarray(sample_weight)
-    w_loss = w.reshape(w.shape + (1,) * (loss.ndim - w.ndim))  # (B, 1, 1) for loss (B, T, n): one w per sample
-    w_dloss = w.reshape(w.shape + (1,) * (dloss.ndim - w.ndim))
-    return float(np.sum(w_loss * loss / n)), w_dloss * dloss / n
+        value, w_loss, w_dloss = float(np.sum(loss / n)), None, None
+    else:
+        w = np.asarray(sample_weight)
+        w_loss = w.reshape(w.shape + (1,) * (loss.ndim - w.ndim))  # (B, 1, 1) for loss (B, T, n): one w per sample
+        w_dloss = w.reshape(w.shape + (1,) * (dloss.ndim - w.ndim))
+        value = float(np.sum(w_loss * loss / n))
+    if picked is None:
+        if w_dloss is None:
+            # ``dloss`` is the caller's own new array: divided in place
+            return value, np.divide(dloss, n, out=dloss)
+        return value, w_dloss * dloss / n
+    classes, p_c = picked
+    scale = 1 / n if w_dloss is None else w_dloss / n  # a number, or (B, ..., 1) weights
+    grad = np.multiply(dloss, scale, dtype=dloss.dtype)  # the one pass: p w / n
+    np.put_along_axis(grad, classes, ((p_c - 1)[..., None] * scale).astype(grad.dtype, copy=False), axis=-1)
+    return value, grad
 
 
 def mask_weights(mask, sample_weight=None):
@@ -103,19 +116,27 @@ def softmax_crossentropy_from_logits(y, z, sample_weight=None, probabilities=Non
     ``y`` holds integer classes ``(...)`` or one-hot rows ``(..., C)``. ``probabilities``: softmax(z) when the layer
     has computed it already (the model's output), else None.
 
-    With m = max_j z_j and S = sum_j exp(z_j - m), the loss of class c is -log p_c = log S - (z_c - m): exact, and
-    no exponential can overflow. The largest probability is exp(0) / S = 1 / S, so log S = -log(max_j p_j): given
-    the probabilities, the loss needs no exponential at all. This matters for a language model, whose softmax has
-    (batch x steps x vocabulary) entries: the exponentials of its output layer are computed once, by the layer.
+    The loss of class c is -log p_c, and its gradient is p - onehot(c). Given the probabilities, both need only the
+    one picked probability p_c per position besides the one pass that writes the gradient: a language model's softmax
+    has (batch x steps x vocabulary) entries, millions, and each extra pass over them costs as much as the arithmetic.
+
+    -log p_c is exact to rounding while p_c is a normal float. A class the model rules out so firmly that p_c
+    underflows (z_c more than about 87 below the row's largest logit in float32, 708 in float64) would give -log 0 =
+    inf; for those rows only the loss is taken from the logits instead: with m = max_j z_j and S = sum_j exp(z_j - m),
+    -log p_c = log S - (z_c - m), where the largest probability is exp(0) / S = 1 / S, so log S = -log(max_j p_j).
     """
-    classes = _class_targets(y, z)
+    classes = _class_targets(y, z)[..., None]
     p = softmax(z) if probabilities is None else probabilities
-    log_S = -np.log(p.max(axis=-1))  # >= 0; max p >= 1/C, far from 0, so its log is exact to rounding
-    z_c = np.take_along_axis(z, classes[..., None], axis=-1)[..., 0]
-    loss = log_S - (z_c - z.max(axis=-1))
-    dz = p.copy()  # p - onehot(y)
-    np.put_along_axis(dz, classes[..., None], np.take_along_axis(p, classes[..., None], axis=-1) - 1, axis=-1)
-    return _weighted_mean(loss, dz, sample_weight)
+    p_c = np.take_along_axis(p, classes, axis=-1)[..., 0]
+    underflow = p_c < np.finfo(p.dtype).tiny  # 0 or subnormal: too few digits left for its log
+    with np.errstate(divide="ignore"):
+        loss = -np.log(p_c)
+    if underflow.any():
+        rows_p, rows_z = p[underflow], z[underflow]  # (k, C): the k positions whose p_c underflowed
+        log_S = -np.log(rows_p.max(axis=-1))  # >= 0; max p >= 1/C, far from 0, so its log is exact to rounding
+        loss[underflow] = log_S - (np.take_along_axis(rows_z, classes[underflow], axis=-1)[:, 0]
+                                   - rows_z.max(axis=-1))
+    return _weighted_mean(loss, p, sample_weight, picked=(classes, p_c))
 
 
 def categorical_crossentropy(y, a, sample_weight=None, epsilon=1e-7):

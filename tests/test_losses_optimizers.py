@@ -59,6 +59,29 @@ def test_softmax_crossentropy_with_optional_mask(lead, classes, masked, one_hot,
             == pytest.approx(categorical_crossentropy(y, softmax(z), sample_weight=w)[0]))
 
 
+@pytest.mark.parametrize("dtype, subnormal", [(np.float64, -740.0), (np.float32, -100.0)])
+def test_softmax_crossentropy_of_a_class_ruled_out_is_exact(dtype, subnormal):
+    """The loss is -log p_c, from the picked probability alone. Where the model rules the true class out so firmly
+    that p_c underflows, to 0 (a logit 1000 below the others) or to a subnormal float with only a few digits left
+    (740 below in float64, 100 in float32), -log p_c would be inf or off in its third digit: those rows take the
+    loss from the logits, log(sum_j exp(z_j - m)) - (z_c - m). Each row's expected loss is computed here in float64
+    from that formula, so a row that went through -log p_c or a wrong fallback misses it."""
+    z = np.array([[0.0, -1000.0, 1.0], [0.0, subnormal, 1.0], [2.0, 1.0, 0.0]], dtype)
+    y = np.array([1, 1, 0])
+    z64 = z.astype(np.float64)
+    m = z64.max(axis=-1)
+    expected = np.log(np.exp(z64 - m[:, None]).sum(axis=-1)) - (z64[np.arange(3), y] - m)  # ~1001.3, 741.3, 0.41
+    tolerance = 1e-14 if dtype == np.float64 else 1e-6
+    for row in range(3):  # one row at a time, through the sample weights: each row's own loss, times 3
+        weights = np.eye(3)[row]
+        value, _ = softmax_crossentropy_from_logits(y, z, sample_weight=weights)
+        assert value * 3 == pytest.approx(expected[row], rel=tolerance)
+    # The gradient is (softmax - onehot) / n everywhere, the rows ruled out included (their p_c - 1 is -1).
+    value, grad = softmax_crossentropy_from_logits(y, z)
+    assert np.isfinite(value) and grad.dtype == dtype
+    np.testing.assert_allclose(grad, (softmax(z64) - np.eye(3)[y]) / 3, rtol=tolerance, atol=1e-300)
+
+
 def test_masked_positions_do_not_count():
     z = np.array([[[5.0, 0.0], [0.0, 5.0]]])
     y = np.array([[0, 0]])
