@@ -51,6 +51,7 @@ output), masks given explicitly to a layer call (they pass implicitly), and laye
 """
 import numpy as np
 
+from .checks import all_finite
 from .guards import diverged, first_non_finite, largest_weight
 from .layers.base import Layer
 from .model import Model
@@ -296,7 +297,7 @@ class Functional(Model):
             out_mask = layer.compute_mask(mask)
             outs = list(out) if node.several_outputs else [out]
             for i, (tensor, value) in enumerate(zip(node.outputs, outs)):
-                if training and not np.all(np.isfinite(value)):
+                if training and not all_finite(value):
                     raise diverged(f"the output of {layer.name} holds NaN or infinite values (the weights have grown "
                                    f"too large: {largest_weight(self._named('params'))}); no update was made.")
                 values[id(tensor)] = value
@@ -324,7 +325,7 @@ class Functional(Model):
         def arrive(tensor, g):
             if g is None:  # token ids, or a state truncation cut off: nothing arrives
                 return
-            if not np.all(np.isfinite(g)):
+            if not all_finite(g):
                 raise diverged(f"the gradient of a tensor of shape {tensor.shape} holds NaN or infinite values; no "
                                "update was made.")
             key = id(tensor)

@@ -21,6 +21,8 @@ import warnings
 
 import numpy as np
 
+from .checks import all_finite
+
 
 class TrainingDivergedError(ArithmeticError):
     """A NaN or infinite loss, gradient or weight during training."""
@@ -33,7 +35,7 @@ class GradientWarning(UserWarning):
 def first_non_finite(named_arrays):
     """The name of the first array holding NaN or inf, or None."""
     for name, array in named_arrays:
-        if not np.all(np.isfinite(array)):
+        if not all_finite(array):
             return name
     return None
 

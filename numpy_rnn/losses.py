@@ -60,7 +60,8 @@ def _weighted_mean(loss, dloss, sample_weight=None, picked=None):
         return value, w_dloss * dloss / n
     classes, p_c = picked
     scale = 1 / n if w_dloss is None else w_dloss / n  # a number, or (B, ..., 1) weights
-    grad = np.multiply(dloss, scale, dtype=dloss.dtype)  # the one pass: p w / n
+    # the one pass: p w / n, in C order whatever p's layout (the output layer's matrix products read it as rows)
+    grad = np.multiply(dloss, scale, dtype=dloss.dtype, order="C")
     np.put_along_axis(grad, classes, ((p_c - 1)[..., None] * scale).astype(grad.dtype, copy=False), axis=-1)
     return value, grad
 

@@ -41,7 +41,7 @@ import numpy as np
 
 from . import export
 from .callbacks import History
-from .checks import check_dtype, check_positive_int, check_random_state
+from .checks import all_finite, check_dtype, check_positive_int, check_random_state
 from .data.batches import chunks, count_batches, minibatches, n_samples, take
 from .guards import BatchGuard, TrainingDivergedError, diverged, first_non_finite, largest_weight
 from .layers.base import Layer
@@ -244,7 +244,7 @@ class Model:
         if not np.isfinite(value):
             raise diverged(f"the loss became {value}; no update was made, the weights are those of the last good "
                            "batch.")
-        if not np.all(np.isfinite(d)):
+        if not all_finite(d):
             raise diverged(f"the gradient of the loss with respect to {self._output_name()}'s output holds NaN or "
                            "infinite values; no update was made.")
         self._backward(d, fused)
@@ -640,7 +640,7 @@ class Model:
         from the model's generator as they are first called."""
         with self._building():
             out = self.forward(x, training=training)
-        if training and not np.all(np.isfinite(out)):
+        if training and not all_finite(out):
             raise diverged("the model's output holds NaN or infinite values (the weights have grown too large: "
                            f"{largest_weight(self._named('params'))}); no update was made.")
         return out, None
@@ -913,7 +913,7 @@ class Sequential(Model):
             x = self._build_for(self._check_x(x, "x"))  # every layer from the model's generator, not fresh entropy
         for i, layer in enumerate(self.layers):
             x, mask = layer.forward(x, training=training, mask=mask), layer.compute_mask(mask)
-            if training and not np.all(np.isfinite(x)):
+            if training and not all_finite(x):
                 # finite weights so large that a layer's output overflows: the model diverged, the input is fine
                 weights = [(f"{below.name}.{k}", v) for below in self.layers[:i + 1] for k, v in below.params.items()]
                 raise diverged(f"the output of {layer.name} holds NaN or infinite values (the weights have grown "
@@ -1005,7 +1005,7 @@ class Sequential(Model):
         for below, layer in zip(reversed(self.layers[:-1]), reversed(self.layers[1:])):
             if d is None:  # token ids: nothing further down to differentiate
                 break
-            if not np.all(np.isfinite(d)):
+            if not all_finite(d):
                 bad = first_non_finite(layer.grads.items()) or "its input"
                 raise diverged(f"the gradient of {layer.name}'s {bad} holds NaN or infinite values; no update was "
                                "made.")

@@ -808,6 +808,16 @@ MUTANTS = [
                "fit(checkpoint=) finds out that the model cannot be saved only after training an epoch"),
     ),
     *in_file(
+        "numpy_rnn/checks.py", REJECTED,
+        Mutant("            if np.isfinite(flat @ flat):\n                return True\n",
+               "            return bool(np.isfinite(flat @ flat))\n",
+               "all_finite: a sum of squares that overflows is taken for a non-finite entry (no elementwise test)"),
+        Mutant("            if np.isfinite(flat @ flat):", "            if np.isfinite(flat.sum()) or True:",
+               "all_finite: a large array is passed without a test"),
+        Mutant("x.transpose(np.argsort(x.strides)[::-1])", "x.transpose(np.argsort(x.strides))",
+               "all_finite: the axes put in reverse memory order, so a dense array is read with gaps, or not at all"),
+    ),
+    *in_file(
         "numpy_rnn/guards.py", REJECTED,
         Mutant("            self.optimizer.restore(self.saved_optimizer)\n", "",
                "step guard: a refused update puts the weights back but leaves the optimizer's slots and step count"),

@@ -328,3 +328,40 @@ def test_an_input_shape_asking_for_gigabytes_of_weights_is_a_value_error_with_no
     with pytest.raises(ValueError, match=r"input_shape \(3487509177,\): the weights of simple_rnn .* do not fit"):
         model.build((3487509177,))
     assert not any(layer.built for layer in model.layers) and model._rng.bit_generator.state == rng_state
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_all_finite_is_exact_on_large_arrays(dtype):
+    """The guards' finiteness test reads a large array through its sum of squares: a NaN or an infinity anywhere
+    must make it False, and finite entries whose squares overflow (1e30 here) must still give True."""
+    from numpy_rnn.checks import ALL_FINITE_DOT_SIZE, all_finite
+    x = np.ones((4, ALL_FINITE_DOT_SIZE), dtype)
+    assert all_finite(x)
+    huge = x.copy()
+    huge[1, 5] = 1e30 if dtype == np.float32 else 1e200  # finite, but its square overflows
+    assert all_finite(huge)
+    for where in [(0, 0), (2, 7), (3, -1)]:
+        for bad in [np.nan, np.inf, -np.inf]:
+            broken = huge.copy()
+            broken[where] = bad
+            assert not all_finite(broken) and not all_finite(broken.T)  # .T: memory in another axis order
+            assert not all_finite(broken[:, ::-1]) and not all_finite(np.repeat(broken, 2, axis=1)[:, ::2])
+    assert all_finite(x[:, :10]) and not all_finite(np.array([1.0, np.nan]))  # small arrays
+
+
+def test_all_finite_reads_a_dense_array_without_a_temporary_of_its_size():
+    """The point of the sum of squares: no array of booleans as large as the input. Checked with tracemalloc (NumPy
+    reports its allocations to it) on a C-ordered array and on the (B, T, n) view of a time-major (T, B, n) one, the
+    layout of a recurrent model's output layer."""
+    import tracemalloc
+
+    from numpy_rnn.checks import ALL_FINITE_DOT_SIZE, all_finite
+    time_major = np.ones((8, 4, ALL_FINITE_DOT_SIZE // 8), np.float32)
+    for x in (time_major, time_major.swapaxes(0, 1)):
+        tracemalloc.start()
+        try:
+            assert all_finite(x)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < x.size // 8, peak  # np.isfinite would need x.size bytes
