@@ -18,9 +18,16 @@ The policy, for each ``fit``, ``evaluate`` and ``predict`` (and the RecurrentNet
     threads  = 1                               if product < LARGE_PRODUCT (2e8 multiply-adds)
                the process's setting, as is     otherwise
 
-so numpy_rnn never raises the thread count, and lowers it only for its own calls: the user's setting is restored
-when the call returns, or raises. ``with numpy_rnn.threads.limit(n):`` overrides the policy for numpy_rnn's calls
-inside the block (``n`` threads; ``limit(None)``: the policy), and still leaves every other product alone.
+and, while a call runs on one thread by this policy, each of its once-per-batch products (the matrix products over
+all the steps of a batch, in layers/projection.py: a layer's input projection, its input and weight gradients, a
+Dense layer on a whole sequence) of LARGE_PRODUCT multiply-adds or more gets the process's setting back for its
+duration (``for_product``). A language model's output layer is the case: DLFS2's Rnnlm maps 20 x 35 states of 100
+features to 10,000 words, 7e8 multiply-adds three times a batch, while its per-step products are 8e5.
+
+So numpy_rnn never raises the thread count above the process's setting, and lowers it only for its own calls: the
+user's setting is restored when the call returns, or raises. ``with numpy_rnn.threads.limit(n):`` overrides the
+policy for numpy_rnn's calls inside the block (``n`` threads for all their products; ``limit(None)``: the policy),
+and still leaves every other product alone.
 
 How LARGE_PRODUCT was found (scripts/blas_threads.py, on the 2-core machine of the README's benchmark, OpenBLAS
 0.3.31): ``(batch, features) @ (features, units)`` products timed at 1 and 2 threads, idle and with a helper process
@@ -35,9 +42,10 @@ spinning on one core, for batch 32-1000, features 32-512, units 32-2048, float32
 
 So below 2e8, one thread loses at most 2x (idle) where it loses and saves up to two or three orders of magnitude
 (busy) where it wins; from 2e8 up, the extra threads gain up to 2x idle and lose about as much busy, so numpy_rnn
-leaves the choice to the process's setting. The per-step product decides, not the few larger products done once per
-batch outside the time loop (the input projection of all steps, the weight gradients), because a recurrent layer
-spends its time in the loop.
+leaves the choice to the process's setting. The same threshold holds for a product made once per batch: it is the
+size of one product that decides how long its threads wait for each other, not how often it is made. Switching
+the count for one product costs about 7 us (threadpoolctl's ``limit`` and its restore), against some 5 ms for a
+product of 2e8 multiply-adds on one core.
 
 threadpoolctl (a small pure-Python package) does the setting. It is imported on first use, so ``import numpy_rnn``
 needs only NumPy; without it numpy_rnn leaves the thread count alone and warns once.
@@ -47,7 +55,6 @@ import contextvars
 import warnings
 
 from .checks import check_positive_int
-from .data.batches import n_samples
 from .layers.base import Layer
 
 LARGE_PRODUCT = 2e8  # multiply-adds of a per-step product from which numpy_rnn leaves BLAS its own thread count
@@ -55,6 +62,10 @@ LARGE_PRODUCT = 2e8  # multiply-adds of a per-step product from which numpy_rnn 
 # The user's override from ``limit(n)``: None for the policy. A context variable, so that a block's override ends
 # with the block (and belongs to the thread or task that set it).
 _override = contextvars.ContextVar("numpy_rnn_blas_threads", default=None)
+# While a numpy_rnn call runs on one thread by the policy: the process's thread count from before the call, which its
+# large once-per-batch products get back (``for_product``). None otherwise: no call under way, the policy left the
+# process's setting, or the user's ``limit(n)`` decides.
+_process_threads = contextvars.ContextVar("numpy_rnn_process_blas_threads", default=None)
 _blas = {}  # "controller": threadpoolctl's handle on NumPy's BLAS, made once (finding the libraries takes ~0.3 ms)
 
 
@@ -89,33 +100,53 @@ def choose(model, rows):
     return 1 if largest_product(model, rows) < LARGE_PRODUCT else None
 
 
+def for_product(macs):
+    """``with for_product(rows * inner * columns):`` around one of numpy_rnn's once-per-batch matrix products
+    (layers/projection.py): a product of LARGE_PRODUCT multiply-adds or more, made while the call runs on one thread
+    by the policy, gets the process's thread count back until the block ends. Anything else runs as it is."""
+    threads = _process_threads.get()
+    if threads is None or threads == 1 or macs < LARGE_PRODUCT:
+        return contextlib.nullcontext()
+    return _controller().limit(limits=threads, user_api="blas")
+
+
 class BlasThreads:
     """``with BlasThreads(model, rows):`` numpy_rnn's BLAS threads for one call, set on entering (or, with
-    ``rows=None``, at the first ``size_for(x_batch)``, when the batch size is known) and restored on leaving."""
+    ``rows=None``, at the first ``size_for(rows)``, when the batch size is known) and restored on leaving."""
 
     def __init__(self, model, rows=None):
-        self.model, self.rows, self._limits = model, rows, None
+        self.model, self.rows, self._limits, self._token = model, rows, None, None
 
     def __enter__(self):
         if self.rows is not None:
             self._set(choose(self.model, self.rows))
         return self
 
-    def size_for(self, x_batch):
-        """Set the threads from the first batch's size; later batches change nothing."""
+    def size_for(self, rows):
+        """Set the threads from the first batch's number of samples, ``rows``; later batches change nothing."""
         if self.rows is None:
-            self.rows = n_samples(x_batch)  # a model of several inputs gets a list of arrays
+            self.rows = rows
             self._set(choose(self.model, self.rows))
 
     def _set(self, n):
         controller = _controller() if n is not None else None
-        if controller is not None:
-            self._limits = controller.limit(limits=n, user_api="blas")
+        if controller is None:
+            return
+        if n == 1 and _override.get() is None:
+            # one thread by the policy: the large once-per-batch products get the process's count back. A call
+            # inside another (fit's validation) keeps the outer call's record, as the count now is its 1.
+            process = _process_threads.get() or max(
+                (lib["num_threads"] for lib in controller.select(user_api="blas").info()), default=1)
+            self._token = _process_threads.set(process)
+        self._limits = controller.limit(limits=n, user_api="blas")
 
     def __exit__(self, *exc):
         if self._limits is not None:
             self._limits.restore_original_limits()
             self._limits = None
+        if self._token is not None:
+            _process_threads.reset(self._token)
+            self._token = None
         return False
 
 

@@ -5,6 +5,7 @@ The thread count is read with threadpoolctl where the work happens (a callback d
 forward during predict), never inferred from timings. The user's setting is made 3 first, a count neither the policy
 (1) nor the test run's OPENBLAS_NUM_THREADS=1 would give by accident.
 """
+import contextlib
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from helpers import text_data as data
 from numpy_rnn import LSTM, Callback, Dense, Embedding, RecurrentNetwork, Sequential, SimpleRNN, threads
+from numpy_rnn.layers import projection
 
 threadpoolctl = pytest.importorskip("threadpoolctl")
 
@@ -126,6 +128,65 @@ def test_the_user_s_setting_is_back_after_an_error_inside_fit(kind, user_threads
     with pytest.raises(RuntimeError, match="a callback's error"):
         fit(kind, seen)
     assert seen.seen == [1, 1]
+    assert blas_threads() == user_threads
+
+
+class ProductsSeen:
+    """Wraps projection.py's ``for_product`` to record each once-per-batch product: its multiply-adds and the BLAS
+    thread count inside its block, where BLAS computes it."""
+
+    def __init__(self, monkeypatch):
+        self.seen, self.real = [], projection.for_product
+        monkeypatch.setattr(projection, "for_product", self)
+
+    @contextlib.contextmanager
+    def __call__(self, macs):
+        with self.real(macs):
+            self.seen.append((macs, blas_threads()))
+            yield
+
+
+class PredictEachBatch(Callback):
+    """Calls ``model.predict`` after every training batch, as a callback that samples text does."""
+
+    def __init__(self, model, x):
+        super().__init__()
+        self.model_, self.x = model, x
+
+    def on_batch_end(self, batch, logs=None):
+        self.model_.predict(self.x, batch_size=len(self.x))
+
+
+def test_large_once_per_batch_products_get_the_user_s_threads_back(user_threads, monkeypatch):
+    """A word model in miniature, Embedding(50, 4) -> LSTM(3) -> Dense(50) on batches of 8 sequences x 5 steps, with
+    the threshold set to 1,500 multiply-adds. Its largest per-step product is the output layer's for one step, 8 x 3
+    @ 3 x 50 = 1,200: below, so the call runs on one thread. Over a batch's 40 positions, its products are: the
+    output layer forward and its two gradients, 40 x 3 x 50 = 6,000 each; the LSTM's input projection, its weight
+    and input gradients, 40 x 4 x 12 = 1,920; the LSTM's recurrent weight gradient, 40 x 3 x 12 = 1,440. The first
+    two sizes are large and must run on the user's threads; the last on the call's one thread, as the steps do."""
+    monkeypatch.setattr(threads, "LARGE_PRODUCT", 1500)
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 50, size=(16, 5)), rng.integers(0, 50, size=(16, 5))
+    model = Sequential([Embedding(50, 4), LSTM(3, return_sequences=True), Dense(50, activation="softmax")],
+                       random_state=0)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    products, steps = ProductsSeen(monkeypatch), ThreadsSeen()
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[steps], validation_data=(x, y))
+    assert steps.seen == [1, 1]
+    per_batch = sorted([(6000, user_threads)] * 3 + [(1920, user_threads)] * 3 + [(1440, 1)])
+    forward = sorted([(6000, user_threads), (1920, user_threads)])  # validation: the forward pass alone
+    assert sorted(products.seen) == sorted(per_batch * 2 + forward * 2)
+    assert blas_threads() == user_threads
+    products.seen.clear()
+    model.predict(x, batch_size=8)  # a call of its own: the same rule
+    assert sorted(products.seen) == sorted(forward * 2)
+    products.seen.clear()
+    model.fit(x[:8], y[:8], epochs=1, batch_size=8, verbose=0, callbacks=[PredictEachBatch(model, x[:8])])
+    assert (6000, user_threads) in products.seen[-2:]  # the predict inside fit: its own call, inside fit's
+    products.seen.clear()
+    with threads.limit(1):  # the user's override holds for every product
+        model.predict(x, batch_size=8)
+    assert products.seen == [(1920, 1), (6000, 1)] * 2
     assert blas_threads() == user_threads
 
 

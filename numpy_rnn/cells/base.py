@@ -54,7 +54,7 @@ import numpy as np
 from ..checks import check_positive_int, check_state_dict
 from ..layers.base import Layer
 from ..layers.dropout import check_rate
-from ..layers.projection import bias_gradient, is_token_ids, project, project_backward
+from ..layers.projection import bias_gradient, is_token_ids, project, project_backward, weight_gradient
 
 
 # The arguments every cell takes, as help() lists them (layers.base.documented adds them to each cell's).
@@ -140,7 +140,7 @@ class Cell(Layer):
         dX_x = dX if x_scale is None else dX * x_scale
         dW_x, dx = project_backward(x, dX_x, self.params["W_x"], input_grad, work=self._scratch("dX sorted", dX.shape))
         self.grads["W_x"] += dW_x
-        self.grads["W_h"] += h_prev.reshape(-1, H).T @ dR.reshape(-1, dR.shape[-1])
+        self.grads["W_h"] += weight_gradient(h_prev, dR)
         self.grads["b"] += bias_gradient(dX)
         if "b_h" in self.params:
             self.grads["b_h"] += bias_gradient(dR)

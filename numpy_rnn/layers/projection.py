@@ -9,9 +9,13 @@ the one-hot float64 array is 1.6 GB (800 MB in float32); the ids are 16 MB. The 
 gradient a scatter-add: each row of ``dW`` receives the sum of the output gradients at the positions where its id
 occurs (repeated ids accumulate, which is why it is a sum and not a plain assignment).
 
-Embedding, Dense and the recurrent layers all project their inputs through these two functions.
+Embedding, Dense and the recurrent layers all project their inputs through these two functions, and every matrix
+product they make over a whole batch of steps is made here (``matmul_rows``, ``weight_gradient``): the products
+that may be large enough for BLAS's threads (threads.py), made inside ``for_product``.
 """
 import numpy as np
+
+from ..threads import for_product
 
 
 def is_token_ids(x):
@@ -55,10 +59,20 @@ def matmul_rows(x, W, out=None):
             if rows.flags.c_contiguous and (out is None or (out.swapaxes(0, 1) if swapped else out).flags.c_contiguous):
                 G = W.shape[1]
                 target = None if out is None else (out.swapaxes(0, 1) if swapped else out).reshape(-1, G)
-                y = np.matmul(rows.reshape(-1, rows.shape[-1]), W, out=target).reshape(rows.shape[:-1] + (G,))
+                with for_product(x.size * G):
+                    y = np.matmul(rows.reshape(-1, rows.shape[-1]), W, out=target).reshape(rows.shape[:-1] + (G,))
                 y = y.swapaxes(0, 1) if swapped else y
                 return y if out is None else out
-    return np.matmul(x, W, out=out)
+    with for_product(x.size * W.shape[1]):
+        return np.matmul(x, W, out=out)
+
+
+def weight_gradient(x, dY):
+    """``x^T dY`` summed over every leading axis (batch, time) in one matrix product: the gradient of a weight ``W``
+    (F, G) through which ``x`` (..., F) was projected to ``Y`` (..., G)."""
+    F, G = x.shape[-1], dY.shape[-1]
+    with for_product(x.size * G):
+        return x.reshape(-1, F).T @ dY.reshape(-1, G)
 
 
 def project_backward(x, dY, W, input_grad=True, work=None):
@@ -74,9 +88,7 @@ def project_backward(x, dY, W, input_grad=True, work=None):
         rows = dY.reshape(-1, G)
         work = None if work is None else work.reshape(rows.shape)
         return _scatter_add_rows(x.reshape(-1), rows, V, work).astype(W.dtype, copy=False), None
-    F = W.shape[0]
-    # Every leading axis (batch, time) is summed over in one matrix product.
-    dW = x.reshape(-1, F).T @ dY.reshape(-1, G)
+    dW = weight_gradient(x, dY)
     return dW.astype(W.dtype, copy=False), (matmul_rows(dY, W.T) if input_grad else None)
 
 
