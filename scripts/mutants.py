@@ -427,7 +427,7 @@ MUTANTS = [
     ),
     *in_file(
         "numpy_rnn/training.py", THREADS,
-        Mutant("                    blas_threads.size_for(n_samples(x_batch))  # a list of arrays for several inputs\n", "",
+        Mutant("blas_threads.size_for(n_samples(x_batch))", "None",
                "the training loop never sets numpy_rnn's BLAS threads: fit runs on the user's count"),
     ),
     *in_file(

@@ -136,7 +136,6 @@ class Cell(Layer):
         when steps are stacked) is summed over, in one matrix product per weight. With dropout, ``x`` and ``h_prev``
         are the dropped values the kernels saw; for token ids, ``x_scale`` (..., 1) is m_x[b, id], by which each
         gathered row W_x[id] was scaled (see "Dropout" above)."""
-        H = self.units
         dX_x = dX if x_scale is None else dX * x_scale
         dW_x, dx = project_backward(x, dX_x, self.params["W_x"], input_grad, work=self._scratch("dX sorted", dX.shape))
         self.grads["W_x"] += dW_x
