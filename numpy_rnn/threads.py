@@ -20,9 +20,10 @@ The policy, for each ``fit``, ``evaluate`` and ``predict`` (and the RecurrentNet
 
 and, while a call runs on one thread by this policy, each of its once-per-batch products (the matrix products over
 all the steps of a batch, in layers/projection.py: a layer's input projection, its input and weight gradients, a
-Dense layer on a whole sequence) of LARGE_PRODUCT multiply-adds or more gets the process's setting back for its
-duration (``for_product``). A language model's output layer is the case: DLFS2's Rnnlm maps 20 x 35 states of 100
-features to 10,000 words, 7e8 multiply-adds three times a batch, while its per-step products are 8e5.
+Dense layer on a whole sequence) of LARGE_PRODUCT multiply-adds or more runs on whichever is faster *now*, one thread
+or the process's setting, as timed on the call's own products (``LargeProducts``). A language model's output layer is
+the case: DLFS2's Rnnlm maps 20 x 35 states of 100 features to 10,000 words, 7e8 multiply-adds three times a batch,
+while its per-step products are 8e5.
 
 So numpy_rnn never raises the thread count above the process's setting, and lowers it only for its own calls: the
 user's setting is restored when the call returns, or raises. ``with numpy_rnn.threads.limit(n):`` overrides the
@@ -42,10 +43,18 @@ spinning on one core, for batch 32-1000, features 32-512, units 32-2048, float32
 
 So below 2e8, one thread loses at most 2x (idle) where it loses and saves up to two or three orders of magnitude
 (busy) where it wins; from 2e8 up, the extra threads gain up to 2x idle and lose about as much busy, so numpy_rnn
-leaves the choice to the process's setting. The same threshold holds for a product made once per batch: it is the
-size of one product that decides how long its threads wait for each other, not how often it is made. Switching
-the count for one product costs about 7 us (threadpoolctl's ``limit`` and its restore), against some 5 ms for a
-product of 2e8 multiply-adds on one core.
+leaves the choice to the process's setting.
+
+The once-per-batch products of that size cannot be left to the process's setting in the same way, as measured on
+W6 and W7 of scripts/benchmark.py (out of the box, numpy_rnn alone, two rounds): giving them the process's 2 threads
+made W6 0.83x-1.0x and W7 0.88x-0.90x the time of one thread on an idle machine, but 1.3x and 1.5x-1.6x with one
+core busy. Whether two threads win depends on the machine's load at that moment, so numpy_rnn measures it: the
+first large product of a call runs on one thread, the second on the process's count, and from then on each runs on
+the count that was faster per multiply-add in its latest timing; every RETRY-th (32nd) large product tries the
+other count again, so that a change of load is noticed within a few batches. Switching costs about 7 us
+(threadpoolctl's ``limit`` and its restore) against some 5 ms for a product of 2e8 multiply-adds; a trial on the
+slower count, at most about 2x slower, adds 1-3% to these models' time. The per-step products are not timed this
+way: a step's product lasts microseconds, and one trial of two threads on a busy core costs up to 750 of them.
 
 threadpoolctl (a small pure-Python package) does the setting. It is imported on first use, so ``import numpy_rnn``
 needs only NumPy; without it numpy_rnn leaves the thread count alone and warns once.
@@ -53,6 +62,7 @@ needs only NumPy; without it numpy_rnn leaves the thread count alone and warns o
 import contextlib
 import contextvars
 import warnings
+from time import perf_counter
 
 from .checks import check_positive_int
 from .layers.base import Layer
@@ -62,10 +72,10 @@ LARGE_PRODUCT = 2e8  # multiply-adds of a per-step product from which numpy_rnn 
 # The user's override from ``limit(n)``: None for the policy. A context variable, so that a block's override ends
 # with the block (and belongs to the thread or task that set it).
 _override = contextvars.ContextVar("numpy_rnn_blas_threads", default=None)
-# While a numpy_rnn call runs on one thread by the policy: the process's thread count from before the call, which its
-# large once-per-batch products get back (``for_product``). None otherwise: no call under way, the policy left the
-# process's setting, or the user's ``limit(n)`` decides.
-_process_threads = contextvars.ContextVar("numpy_rnn_process_blas_threads", default=None)
+# While a numpy_rnn call runs on one thread by the policy and the process's setting is more: the call's
+# LargeProducts, which picks the thread count of each large once-per-batch product (``for_product``). None
+# otherwise: no call under way, the policy left the process's setting, or the user's ``limit(n)`` decides.
+_large_products = contextvars.ContextVar("numpy_rnn_large_products", default=None)
 _blas = {}  # "controller": threadpoolctl's handle on NumPy's BLAS, made once (finding the libraries takes ~0.3 ms)
 
 
@@ -103,11 +113,46 @@ def choose(model, rows):
 def for_product(macs):
     """``with for_product(rows * inner * columns):`` around one of numpy_rnn's once-per-batch matrix products
     (layers/projection.py): a product of LARGE_PRODUCT multiply-adds or more, made while the call runs on one thread
-    by the policy, gets the process's thread count back until the block ends. Anything else runs as it is."""
-    threads = _process_threads.get()
-    if threads is None or threads == 1 or macs < LARGE_PRODUCT:
+    by the policy, runs on the thread count its call's ``LargeProducts`` picks. Anything else runs as it is."""
+    large = _large_products.get()
+    if large is None or macs < LARGE_PRODUCT or _override.get() is not None:
         return contextlib.nullcontext()
-    return _controller().limit(limits=threads, user_api="blas")
+    return large.product(macs)
+
+
+class LargeProducts:
+    """The thread count of one call's large once-per-batch products: 1 or the process's ``threads``, whichever was
+    faster per multiply-add in its latest timing; each count is tried first, and the other one again at every
+    RETRY-th product."""
+
+    RETRY = 32
+
+    def __init__(self, threads):
+        self.counts = (1, threads)
+        self.seconds_per_mac = {n: None for n in self.counts}  # from each count's latest product
+        self.made = 0
+
+    def next_count(self):
+        self.made += 1
+        for n in self.counts:
+            if self.seconds_per_mac[n] is None:
+                return n
+        best = min(self.counts, key=self.seconds_per_mac.get)
+        if self.made % self.RETRY == 0:
+            return self.counts[0] if best == self.counts[1] else self.counts[1]
+        return best
+
+    @contextlib.contextmanager
+    def product(self, macs):
+        n = self.next_count()
+        limits = _controller().limit(limits=n, user_api="blas") if n != 1 else None
+        try:
+            start = perf_counter()
+            yield n
+            self.seconds_per_mac[n] = (perf_counter() - start) / macs
+        finally:
+            if limits is not None:
+                limits.restore_original_limits()
 
 
 class BlasThreads:
@@ -132,12 +177,12 @@ class BlasThreads:
         controller = _controller() if n is not None else None
         if controller is None:
             return
-        if n == 1 and _override.get() is None:
-            # one thread by the policy: the large once-per-batch products get the process's count back. A call
-            # inside another (fit's validation) keeps the outer call's record, as the count now is its 1.
-            process = _process_threads.get() or max(
-                (lib["num_threads"] for lib in controller.select(user_api="blas").info()), default=1)
-            self._token = _process_threads.set(process)
+        if n == 1:
+            # one thread: the large once-per-batch products are tuned (for_product; not under the user's limit(n)).
+            # A call inside another (a callback's predict inside fit) finds the count at 1 and keeps the outer's.
+            process = max((lib["num_threads"] for lib in controller.select(user_api="blas").info()), default=1)
+            if process > 1:
+                self._token = _large_products.set(LargeProducts(process))
         self._limits = controller.limit(limits=n, user_api="blas")
 
     def __exit__(self, *exc):
@@ -145,7 +190,7 @@ class BlasThreads:
             self._limits.restore_original_limits()
             self._limits = None
         if self._token is not None:
-            _process_threads.reset(self._token)
+            _large_products.reset(self._token)
             self._token = None
         return False
 

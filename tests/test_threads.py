@@ -141,8 +141,9 @@ class ProductsSeen:
 
     @contextlib.contextmanager
     def __call__(self, macs):
+        self.seen.append((macs, None))  # the size first: the fake clock below reads it
         with self.real(macs):
-            self.seen.append((macs, blas_threads()))
+            self.seen[-1] = (macs, blas_threads())
             yield
 
 
@@ -157,36 +158,104 @@ class PredictEachBatch(Callback):
         self.model_.predict(self.x, batch_size=len(self.x))
 
 
-def test_large_once_per_batch_products_get_the_user_s_threads_back(user_threads, monkeypatch):
+def fake_clock(monkeypatch, faster, products=None):
+    """threads.py's clock, replaced: a product on ``faster`` threads takes 1 s per million multiply-adds, on any
+    other count 2 s (each of the two readings around a product advances the clock by half of that). The size comes
+    from ``products`` (a ProductsSeen, as the product's first entry); without it every product counts as a million.
+    No real timing decides anything in these tests."""
+    now = [0.0]
+
+    def perf_counter():
+        macs = products.seen[-1][0] if products is not None else 1e6
+        now[0] += macs / 1e6 * (0.5 if blas_threads() == faster else 1.0)
+        return now[0]
+    monkeypatch.setattr(threads, "perf_counter", perf_counter)
+
+
+def tuned(k, faster, other):
+    """The count of a call's k-th large product (from 1) when ``faster`` threads win: 1 and then the process's count
+    are tried first, then the faster runs, and every 32nd product tries the other."""
+    if k <= 2:
+        return (1, USER)[k - 1]
+    return other if k % threads.LargeProducts.RETRY == 0 else faster
+
+
+@pytest.mark.parametrize("faster", [USER, 1])
+def test_large_products_run_on_whichever_count_was_faster(user_threads, monkeypatch, faster):
+    """The tuner alone, driven by the fake clock: 70 products of one call."""
+    fake_clock(monkeypatch, faster)
+    large = threads.LargeProducts(USER)
+    counts = []
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):  # inside a call: one thread by the policy
+        for _ in range(70):
+            with large.product(10**6) as n:
+                assert blas_threads() == n
+                counts.append(n)
+            assert blas_threads() == 1  # the call's count again after each product
+    other = 1 if faster == USER else USER
+    assert counts == [tuned(k, faster, other) for k in range(1, 71)]
+
+
+@pytest.fixture
+def word_model():
     """A word model in miniature, Embedding(50, 4) -> LSTM(3) -> Dense(50) on batches of 8 sequences x 5 steps, with
-    the threshold set to 1,500 multiply-adds. Its largest per-step product is the output layer's for one step, 8 x 3
-    @ 3 x 50 = 1,200: below, so the call runs on one thread. Over a batch's 40 positions, its products are: the
-    output layer forward and its two gradients, 40 x 3 x 50 = 6,000 each; the LSTM's input projection, its weight
-    and input gradients, 40 x 4 x 12 = 1,920; the LSTM's recurrent weight gradient, 40 x 3 x 12 = 1,440. The first
-    two sizes are large and must run on the user's threads; the last on the call's one thread, as the steps do."""
-    monkeypatch.setattr(threads, "LARGE_PRODUCT", 1500)
+    the threshold set to 1,500 multiply-adds (see the test below)."""
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 50, size=(16, 5)), rng.integers(0, 50, size=(16, 5))
     model = Sequential([Embedding(50, 4), LSTM(3, return_sequences=True), Dense(50, activation="softmax")],
                        random_state=0)
     model.compile("adam", "sparse_categorical_crossentropy")
+    return model, x, y
+
+
+def test_large_once_per_batch_products_are_tuned_and_the_rest_run_on_one_thread(user_threads, monkeypatch,
+                                                                                word_model):
+    """The word model's largest per-step product is the output layer's for one step, 8 x 3 @ 3 x 50 = 1,200
+    multiply-adds: below the threshold of 1,500, so the call runs on one thread. Over a batch's 40 positions its
+    products are: the output layer forward and its two gradients, 40 x 3 x 50 = 6,000 each; the LSTM's input
+    projection, its weight and input gradients, 40 x 4 x 12 = 1,920; the LSTM's recurrent weight gradient, 40 x 3 x 12
+    = 1,440. The first two sizes are large, and run on the count the tuner picks (the fake clock makes the user's 3
+    threads faster); the last runs on the call's one thread, as the steps do."""
+    monkeypatch.setattr(threads, "LARGE_PRODUCT", 1500)
+    model, x, y = word_model
     products, steps = ProductsSeen(monkeypatch), ThreadsSeen()
-    model.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[steps], validation_data=(x, y))
-    assert steps.seen == [1, 1]
-    per_batch = sorted([(6000, user_threads)] * 3 + [(1920, user_threads)] * 3 + [(1440, 1)])
-    forward = sorted([(6000, user_threads), (1920, user_threads)])  # validation: the forward pass alone
-    assert sorted(products.seen) == sorted(per_batch * 2 + forward * 2)
+    fake_clock(monkeypatch, USER, products)
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, callbacks=[steps, PredictEachBatch(model, x[:8])],
+              validation_data=(x, y))
+    assert steps.seen == [1] * 4
     assert blas_threads() == user_threads
+    small = [count for macs, count in products.seen if macs < 1500]
+    large = [count for macs, count in products.seen if macs >= 1500]
+    assert small == [1] * 4  # one per batch
+    # 4 batches of 6 large products, 4 predictions inside fit (2 each: one call, the callback's inside fit's), and
+    # 2 validations of 2 batches (2 each): all of them one call's products, tuned together
+    assert len(large) == 4 * 6 + 4 * 2 + 2 * 2 * 2
+    assert large == [tuned(k, USER, 1) for k in range(1, len(large) + 1)]
     products.seen.clear()
-    model.predict(x, batch_size=8)  # a call of its own: the same rule
-    assert sorted(products.seen) == sorted(forward * 2)
-    products.seen.clear()
-    model.fit(x[:8], y[:8], epochs=1, batch_size=8, verbose=0, callbacks=[PredictEachBatch(model, x[:8])])
-    assert (6000, user_threads) in products.seen[-2:]  # the predict inside fit: its own call, inside fit's
+    model.predict(x, batch_size=8)  # a call of its own: tuned afresh
+    assert products.seen == [(1920, 1), (6000, USER), (1920, USER), (6000, USER)]
     products.seen.clear()
     with threads.limit(1):  # the user's override holds for every product
         model.predict(x, batch_size=8)
-    assert products.seen == [(1920, 1), (6000, 1)] * 2
+        model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert {count for _, count in products.seen} == {1}
+    assert blas_threads() == user_threads
+
+
+def test_a_limit_inside_a_tuned_call_holds_for_its_products(user_threads, monkeypatch, word_model):
+    """A callback that predicts under ``limit(1)`` inside a fit whose large products are tuned: the limit wins."""
+    monkeypatch.setattr(threads, "LARGE_PRODUCT", 1500)
+    model, x, y = word_model
+    products = ProductsSeen(monkeypatch)
+    fake_clock(monkeypatch, USER, products)
+
+    class LimitedPredict(Callback):
+        def on_batch_end(self, batch, logs=None):
+            products.seen.clear()
+            with threads.limit(1):
+                model.predict(x[:8], batch_size=8)
+            assert {count for _, count in products.seen} == {1}
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, callbacks=[LimitedPredict()])
     assert blas_threads() == user_threads
 
 
@@ -321,3 +390,19 @@ def test_benchmark_out_of_the_box_on_a_busy_machine_runs(tmp_path):
     assert status == {"numpy_rnn": "ok", "numpy_rnn 1 thread": "ok", "numpy_rnn float64": "ok",
                       "numpy_rnn one-hot": "ok", "torch": "skipped (--impls)", "keras": "skipped (--impls)"}
     assert len(helpers) == 1 and helpers[0].poll() is not None  # the helper ran, and was stopped
+
+
+def test_a_layer_called_directly_after_fit_runs_on_the_user_s_threads(user_threads, monkeypatch, word_model):
+    """The tuning belongs to the call: after fit (whose large products ran on the user's 3 threads, faster by the fake
+    clock), the user sets 2 threads, and a layer's forward called on its own, outside any numpy_rnn call, makes its
+    large product on those 2, untouched by the finished call's tuning."""
+    monkeypatch.setattr(threads, "LARGE_PRODUCT", 1500)
+    model, x, y = word_model
+    products = ProductsSeen(monkeypatch)
+    fake_clock(monkeypatch, USER, products)
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert (6000, USER) in products.seen
+    products.seen.clear()
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        model.layers[-1].forward(np.ones((8, 5, 3), dtype=model.layers[-1].dtype))
+    assert products.seen == [(6000, 2)]
