@@ -142,12 +142,13 @@ def all_finite(x):
     """
     x = np.asarray(x)
     if x.size >= ALL_FINITE_DOT_SIZE and x.dtype in (np.float32, np.float64):
-        in_memory_order = x.transpose(np.argsort(x.strides)[::-1])  # a view: e.g. (B, T, n) of a (T, B, n) array
+        # the axes in memory order, a view: e.g. the (B, T, n) output of a layer that computed it as (T, B, n)
+        in_memory_order = x if x.flags.c_contiguous else x.transpose(np.argsort(x.strides)[::-1])
         if in_memory_order.flags.c_contiguous:  # one block of memory, no gaps: flat without a copy
             flat = in_memory_order.reshape(-1)
             if np.isfinite(flat @ flat):
                 return True
-    return bool(np.all(np.isfinite(x)))
+    return bool(np.isfinite(x).all())  # the method: 1.5 us less than np.all(...) on a step's small array
 
 
 def check_gradient(dout, shape, dtype, name="dout"):

@@ -20,10 +20,10 @@ The policy, for each ``fit``, ``evaluate`` and ``predict`` (and the RecurrentNet
 
 and, while a call runs on one thread by this policy, each of its once-per-batch products (the matrix products over
 all the steps of a batch, in layers/projection.py: a layer's input projection, its input and weight gradients, a
-Dense layer on a whole sequence) of LARGE_PRODUCT multiply-adds or more runs on whichever is faster *now*, one thread
-or the process's setting, as timed on the call's own products (``LargeProducts``). A language model's output layer is
-the case: DLFS2's Rnnlm maps 20 x 35 states of 100 features to 10,000 words, 7e8 multiply-adds three times a batch,
-while its per-step products are 8e5.
+Dense layer on a whole sequence) of LARGE_PRODUCT multiply-adds or more runs on as many threads as the machine has
+cores free *now*, up to the process's setting (``FreeCores``, below). A language model's output layer is the case:
+DLFS2's Rnnlm maps 20 x 35 states of 100 features to 10,000 words, 7e8 multiply-adds three times a batch, while its
+per-step products are 8e5.
 
 So numpy_rnn never raises the thread count above the process's setting, and lowers it only for its own calls: the
 user's setting is restored when the call returns, or raises. ``with numpy_rnn.threads.limit(n):`` overrides the
@@ -45,22 +45,25 @@ So below 2e8, one thread loses at most 2x (idle) where it loses and saves up to 
 (busy) where it wins; from 2e8 up, the extra threads gain up to 2x idle and lose about as much busy, so numpy_rnn
 leaves the choice to the process's setting.
 
-The once-per-batch products of that size cannot be left to the process's setting in the same way, as measured on
-W6 and W7 of scripts/benchmark.py (out of the box, numpy_rnn alone, two rounds): giving them the process's 2 threads
-made W6 0.83x-1.0x and W7 0.88x-0.90x the time of one thread on an idle machine, but 1.3x and 1.5x-1.6x with one
-core busy. Whether two threads win depends on the machine's load at that moment, so numpy_rnn measures it: the
-first large product of a call runs on one thread, the second on the process's count, and from then on each runs on
-the count that was faster per multiply-add in its latest timing; every RETRY-th (32nd) large product tries the
-other count again, so that a change of load is noticed within a few batches. Switching costs about 7 us
-(threadpoolctl's ``limit`` and its restore) against some 5 ms for a product of 2e8 multiply-adds; a trial on the
-slower count, at most about 2x slower, adds 1-3% to these models' time. The per-step products are not timed this
-way: a step's product lasts microseconds, and one trial of two threads on a busy core costs up to 750 of them.
+The once-per-batch products of that size cannot simply be given the process's setting: measured on W6 and W7 of
+scripts/benchmark.py (out of the box, numpy_rnn alone, two rounds each), the process's 2 threads made W6 0.83x-1.0x
+and W7 0.88x-0.90x the time of one thread on an idle machine, but 1.3x and 1.5x-1.6x with one core busy. Timing
+each product on both counts and keeping the faster did not help enough (W6 1.25x, W7 1.1x busy): after a product,
+OpenBLAS's worker thread keeps spinning for a while, waiting for more work, and on a busy machine it takes the
+cycles the rest of the batch needs, a cost the product's own time does not show. So numpy_rnn looks at the machine
+instead. At every training batch, once a quarter of a second has passed since it last looked, it reads how much CPU
+time the machine has spent (Linux's /proc/stat) and subtracts its own (``os.times``, its BLAS threads' spinning
+included): the rest is other programs' load, in cores. The large products then run on 1 + the free cores beyond
+numpy_rnn's own thread (rounded), at most the process's setting, and on one thread until the first look, in
+``evaluate`` and ``predict``, and wherever /proc/stat cannot be read. Switching the count for one product costs
+about 7 us (threadpoolctl's ``limit`` and its restore) against some 5 ms for a product of 2e8 multiply-adds.
 
 threadpoolctl (a small pure-Python package) does the setting. It is imported on first use, so ``import numpy_rnn``
 needs only NumPy; without it numpy_rnn leaves the thread count alone and warns once.
 """
 import contextlib
 import contextvars
+import os
 import warnings
 from time import perf_counter
 
@@ -73,7 +76,7 @@ LARGE_PRODUCT = 2e8  # multiply-adds of a per-step product from which numpy_rnn 
 # with the block (and belongs to the thread or task that set it).
 _override = contextvars.ContextVar("numpy_rnn_blas_threads", default=None)
 # While a numpy_rnn call runs on one thread by the policy and the process's setting is more: the call's
-# LargeProducts, which picks the thread count of each large once-per-batch product (``for_product``). None
+# FreeCores, which gives the thread count of its large once-per-batch products (``for_product``). None
 # otherwise: no call under way, the policy left the process's setting, or the user's ``limit(n)`` decides.
 _large_products = contextvars.ContextVar("numpy_rnn_large_products", default=None)
 _blas = {}  # "controller": threadpoolctl's handle on NumPy's BLAS, made once (finding the libraries takes ~0.3 ms)
@@ -113,51 +116,59 @@ def choose(model, rows):
 def for_product(macs):
     """``with for_product(rows * inner * columns):`` around one of numpy_rnn's once-per-batch matrix products
     (layers/projection.py): a product of LARGE_PRODUCT multiply-adds or more, made while the call runs on one thread
-    by the policy, runs on the thread count its call's ``LargeProducts`` picks. Anything else runs as it is."""
+    by the policy, runs on the thread count its call's ``FreeCores`` gives. Anything else runs as it is."""
     large = _large_products.get()
     if large is None or macs < LARGE_PRODUCT or _override.get() is not None:
         return contextlib.nullcontext()
-    return large.product(macs)
+    return large.product()
 
 
-class LargeProducts:
-    """The thread count of one call's large once-per-batch products: 1 or the process's ``threads``, whichever was
-    faster per multiply-add in its latest timing; each count is tried first, and the other one again at every
-    RETRY-th product."""
+class FreeCores:
+    """The thread count of one call's large once-per-batch products: 1 at first, then, at each ``batch()`` once
+    WINDOW seconds have passed since the last look, 1 + the cores other programs left free in that time (beyond
+    numpy_rnn's own thread), at most ``threads``, the process's setting."""
 
-    RETRY = 32
+    WINDOW = 0.25  # seconds between looks: /proc/stat counts in ticks of 10 ms, 25 per core in a window
 
     def __init__(self, threads):
-        self.counts = (1, threads)
-        self.seconds_per_mac = {n: None for n in self.counts}  # from each count's latest product
-        self.made = 0
+        self.threads, self.count = threads, 1
+        self.last = cpu_seconds()
 
-    def next_count(self):
-        self.made += 1
-        for n in self.counts:
-            if self.seconds_per_mac[n] is None:
-                return n
-        best = min(self.counts, key=self.seconds_per_mac.get)
-        if self.made % self.RETRY == 0:
-            return self.counts[0] if best == self.counts[1] else self.counts[1]
-        return best
+    def batch(self):
+        now = cpu_seconds()
+        if now is None or self.last is None or now[0] - self.last[0] < self.WINDOW:
+            return
+        wall, machine, own = (b - a for a, b in zip(self.last, now))
+        others = max(0.0, machine - own) / wall  # cores' worth of CPU time other programs used
+        self.count = max(1, min(self.threads, 1 + round(len(os.sched_getaffinity(0)) - 1 - others)))
+        self.last = now
 
-    @contextlib.contextmanager
-    def product(self, macs):
-        n = self.next_count()
-        limits = _controller().limit(limits=n, user_api="blas") if n != 1 else None
-        try:
-            start = perf_counter()
-            yield n
-            self.seconds_per_mac[n] = (perf_counter() - start) / macs
-        finally:
-            if limits is not None:
-                limits.restore_original_limits()
+    def product(self):
+        """The context of one large product: its thread count set, and the call's one thread back after it."""
+        if self.count == 1:
+            return contextlib.nullcontext()
+        return _controller().limit(limits=self.count, user_api="blas")
+
+
+def cpu_seconds(stat_file="/proc/stat"):
+    """``(wall clock, CPU seconds the whole machine has spent, CPU seconds this process has spent)``, all in seconds,
+    to be differenced between two looks; None where the machine's count cannot be read (no /proc/stat: not Linux).
+    The first line of /proc/stat is "cpu" and the ticks every core has spent in each state since boot: user, nice,
+    system, idle, iowait, irq, softirq, steal (time a virtual machine waited for its host), and more."""
+    try:
+        with open(stat_file) as stat:
+            ticks = [int(value) for value in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = ticks + [0] * (8 - len(ticks))
+    busy = user + nice + system + irq + softirq + steal  # the "cpu" line sums every core; idle and iowait are free
+    own = os.times()
+    return perf_counter(), busy / os.sysconf("SC_CLK_TCK"), own.user + own.system
 
 
 class BlasThreads:
     """``with BlasThreads(model, rows):`` numpy_rnn's BLAS threads for one call, set on entering (or, with
-    ``rows=None``, at the first ``size_for(rows)``, when the batch size is known) and restored on leaving."""
+    ``rows=None``, at the first ``at_batch(rows)``, when the batch size is known) and restored on leaving."""
 
     def __init__(self, model, rows=None):
         self.model, self.rows, self._limits, self._token = model, rows, None, None
@@ -167,11 +178,14 @@ class BlasThreads:
             self._set(choose(self.model, self.rows))
         return self
 
-    def size_for(self, rows):
-        """Set the threads from the first batch's number of samples, ``rows``; later batches change nothing."""
+    def at_batch(self, rows):
+        """At every training batch, of ``rows`` samples: the first sets the threads from its size; each lets the
+        large products' count follow the machine's load (``FreeCores.batch``)."""
         if self.rows is None:
             self.rows = rows
             self._set(choose(self.model, self.rows))
+        if self._token is not None:
+            _large_products.get().batch()
 
     def _set(self, n):
         controller = _controller() if n is not None else None
@@ -182,7 +196,7 @@ class BlasThreads:
             # A call inside another (a callback's predict inside fit) finds the count at 1 and keeps the outer's.
             process = max((lib["num_threads"] for lib in controller.select(user_api="blas").info()), default=1)
             if process > 1:
-                self._token = _large_products.set(LargeProducts(process))
+                self._token = _large_products.set(FreeCores(process))
         self._limits = controller.limit(limits=n, user_api="blas")
 
     def __exit__(self, *exc):

@@ -78,7 +78,7 @@ class TrainingLoop:
                 self.monitor.start_epoch()
                 done = []  # (logs, number of samples) of each batch
                 for batch, (x_batch, y_batch) in enumerate(batches()):
-                    blas_threads.size_for(n_samples(x_batch))  # a list of arrays for several inputs
+                    blas_threads.at_batch(n_samples(x_batch))  # a list of arrays for several inputs
                     _call(callbacks, "on_batch_begin", batch, {})
                     try:
                         batch_logs, grad_norm = step(x_batch, y_batch)

@@ -38,8 +38,12 @@ Every figure is a median over rounds; the epoch column multiplies a batch by the
 sequences (625 of 32; W5: 20 of 1,000). One BLAS thread for everyone (threadpoolctl and torch.set_num_threads), as
 in the benchmark, whose shapes and PyTorch models this script takes.
 
+W6, W7 and W8 (``--only``) are bound by their matrix products instead: for them the script times the products of a
+batch alone, each on its own arrays, and for the language models (W6, W7) also NumPy's softmax over the vocabulary
+with the loss gradient's one pass, beside numpy_rnn's and PyTorch's whole training.
+
     python scripts/speed_floor.py                        # W1, W4 and W5, about two minutes
-    python scripts/speed_floor.py --only W6 W7 W8 --rounds 1    # their products, beside their whole training
+    python scripts/speed_floor.py --only W6 W7 W8 --rounds 1    # their products (and softmax), beside the training
     python scripts/speed_floor.py --only W4 --batches 20 --rounds 2
 """
 import argparse
@@ -325,6 +329,7 @@ def products(workload, s):
 def measure_products(workload, rounds):
     """W6, W7 or W8: the time of its matrix products alone (each timed on its own arrays, float32), beside numpy_rnn's
     and PyTorch's timed epoch (the benchmark's ``measure``, in this process), alternating over ``rounds``."""
+    from numpy_rnn.activations import softmax
     benchmark = load_benchmark()
     s = benchmark.shapes(workload, quick=False)
     batches = s["windows"] if workload in benchmark.LM_CORPUS else -(-s["n"] // s["B"])
@@ -336,10 +341,21 @@ def measure_products(workload, rounds):
         for a, b, count in arrays:
             for _ in range(count):
                 np.dot(a, b)
+
+    # The language models' softmax over the vocabulary at every position, and the one pass that writes the loss's
+    # gradient (p - onehot) / n: numpy_rnn's own softmax (row maximum, subtract, exp, row sum, divide), the fewest
+    # passes over the (B x T, V) logits that NumPy can make them in.
+    logits = (rng.standard_normal((s["B"] * s["T"], s["V"])).astype(np.float32) if workload in benchmark.LM_CORPUS
+              else None)
+
+    def softmax_and_gradient():
+        p = softmax(logits)
+        np.multiply(p, 1 / len(logits), out=p)
     impls = ["numpy_rnn"] + (["torch"] if benchmark.installed("torch") else [])
-    results = {name: [] for name in ["products"] + impls}
+    results = {name: [] for name in ["products", "softmax"] + impls}
     for _ in range(rounds):
         results["products"].append(median_time(all_products, 5) * batches)
+        results["softmax"].append(median_time(softmax_and_gradient, 5) * batches if logits is not None else 0.0)
         for impl in impls:
             figures = benchmark.measure(dict(workload=workload, impl=impl, quick=False, threads=1))
             results[impl].append(figures["seconds"])
@@ -349,11 +365,18 @@ def measure_products(workload, rounds):
           f"{rounds} rounds")
     print(f"{'  its matrix products alone':<60}{r['products']:>9.2f} s  ({macs / 1e9:.1f} G multiply-adds, "
           f"{2 * macs / r['products'] / 1e9:.0f} GFLOP/s)")
+    floor = r["products"] + r["softmax"]
+    if logits is not None:
+        print(f"{'  the softmax over the vocabulary and the gradient pass':<60}{r['softmax']:>9.2f} s  (NumPy, "
+              f"{logits.shape[0]} x {logits.shape[1]} float32 a batch)")
+        print(f"{'  the two together':<60}{floor:>9.2f} s")
+    share = f", {floor / r['numpy_rnn']:.0%} with the softmax" if logits is not None else ""
     print(f"{'  numpy_rnn, the whole training':<60}{r['numpy_rnn']:>9.2f} s  (the products "
-          f"{r['products'] / r['numpy_rnn']:.0%} of it)")
+          f"{r['products'] / r['numpy_rnn']:.0%} of it{share})")
     if "torch" in r:
+        beyond = f", {r['torch'] / floor:.2f}x with the softmax" if logits is not None else ""
         print(f"{'  PyTorch, the whole training':<60}{r['torch']:>9.2f} s  ({r['torch'] / r['numpy_rnn']:.2f}x "
-              f"numpy_rnn's time, {r['torch'] / r['products']:.2f}x the products alone)")
+              f"numpy_rnn's time, {r['torch'] / r['products']:.2f}x the products alone{beyond})")
     return r
 
 

@@ -9,6 +9,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -158,42 +159,71 @@ class PredictEachBatch(Callback):
         self.model_.predict(self.x, batch_size=len(self.x))
 
 
-def fake_clock(monkeypatch, faster, products=None):
-    """threads.py's clock, replaced: a product on ``faster`` threads takes 1 s per million multiply-adds, on any
-    other count 2 s (each of the two readings around a product advances the clock by half of that). The size comes
-    from ``products`` (a ProductsSeen, as the product's first entry); without it every product counts as a million.
-    No real timing decides anything in these tests."""
-    now = [0.0]
+def fake_machine(monkeypatch, others):
+    """A machine of 4 cores on which other programs keep ``others`` cores busy: threads.py's look at the CPU time
+    spent, replaced. Each look finds 1 s more on the clock, 1 s more spent by numpy_rnn and 1 + ``others`` s more
+    by the whole machine. No real load decides anything in these tests."""
+    looks = [0]
 
-    def perf_counter():
-        macs = products.seen[-1][0] if products is not None else 1e6
-        now[0] += macs / 1e6 * (0.5 if blas_threads() == faster else 1.0)
-        return now[0]
-    monkeypatch.setattr(threads, "perf_counter", perf_counter)
-
-
-def tuned(k, faster, other):
-    """The count of a call's k-th large product (from 1) when ``faster`` threads win: 1 and then the process's count
-    are tried first, then the faster runs, and every 32nd product tries the other."""
-    if k <= 2:
-        return (1, USER)[k - 1]
-    return other if k % threads.LargeProducts.RETRY == 0 else faster
+    def cpu_seconds():
+        looks[0] += 1
+        return float(looks[0]), looks[0] * (1.0 + others), float(looks[0])
+    monkeypatch.setattr(threads, "cpu_seconds", cpu_seconds)
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)
 
 
-@pytest.mark.parametrize("faster", [USER, 1])
-def test_large_products_run_on_whichever_count_was_faster(user_threads, monkeypatch, faster):
-    """The tuner alone, driven by the fake clock: 70 products of one call."""
-    fake_clock(monkeypatch, faster)
-    large = threads.LargeProducts(USER)
-    counts = []
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="the machine's CPU time is read from Linux's /proc/stat")
+def test_cpu_seconds_counts_this_process_s_work_in_the_machine_s():
+    """Two real looks around a fifth of a second of spinning: numpy_rnn's own CPU time grows by about that much, and
+    the machine's, which includes it, by at least nearly as much."""
+    before = threads.cpu_seconds()
+    start = time.perf_counter()
+    while time.perf_counter() - start < 0.2:
+        pass
+    after = threads.cpu_seconds()
+    wall, machine, own = (b - a for a, b in zip(before, after))
+    assert wall >= 0.2 and 0.1 < own < wall + 0.1 and machine > own - 0.1  # both count in ticks of 10 ms
+
+
+def test_cpu_seconds_reads_every_busy_state_of_the_machine(tmp_path):
+    """Busy: user, nice, system, irq, softirq and steal; free: idle and iowait; the later columns (guest time, already
+    inside user) are not added again. 100 + 20 + 30 + 6 + 7 + 8 = 171 ticks."""
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 20 30 400 50 6 7 8 90 90\ncpu0 50 10 15 200 25 3 3 4 45 45\n")
+    assert threads.cpu_seconds(str(stat))[1] == pytest.approx(171 / os.sysconf("SC_CLK_TCK"))
+    assert threads.cpu_seconds(str(tmp_path / "missing")) is None
+
+
+@pytest.mark.parametrize("others, count", [(0.0, USER), (1.0, USER), (1.6, 2), (2.4, 2), (2.6, 1), (3.0, 1)])
+def test_large_products_get_the_free_cores(user_threads, monkeypatch, others, count):
+    """1 + the cores left free beyond numpy_rnn's own thread, rounded, at most the user's 3: on 4 cores with 1.6 busy
+    elsewhere, 1 + round(1.4) = 2."""
+    fake_machine(monkeypatch, others)
+    free = threads.FreeCores(USER)
     with threadpoolctl.threadpool_limits(1, user_api="blas"):  # inside a call: one thread by the policy
-        for _ in range(70):
-            with large.product(10**6) as n:
-                assert blas_threads() == n
-                counts.append(n)
-            assert blas_threads() == 1  # the call's count again after each product
-    other = 1 if faster == USER else USER
-    assert counts == [tuned(k, faster, other) for k in range(1, 71)]
+        with free.product():
+            assert blas_threads() == 1  # nothing known before the first look
+        free.batch()
+        with free.product():
+            assert blas_threads() == count
+        assert blas_threads() == 1  # the call's count again after the product
+
+
+def test_the_count_follows_the_load_and_waits_for_a_full_window(user_threads, monkeypatch):
+    looks = iter([(0.0, 0.0, 0.0), (0.1, 0.1, 0.1), (1.0, 1.0, 1.0), (2.0, 4.0, 2.0), (3.0, 5.0, 3.0), None])
+    monkeypatch.setattr(threads, "cpu_seconds", lambda: next(looks))
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)
+    free = threads.FreeCores(USER)  # looks at (0, 0, 0)
+    free.batch()  # 0.1 s later: too soon, nothing changes
+    assert free.count == 1 and free.last == (0.0, 0.0, 0.0)
+    free.batch()  # a second of a free machine: the user's 3
+    assert free.count == USER
+    free.batch()  # then 2 cores busy elsewhere: 1 + round(4 - 1 - 2) = 2
+    assert free.count == 2
+    free.batch()  # then 0 elsewhere again
+    assert free.count == USER
+    free.batch()  # no /proc/stat this time: the count stays
+    assert free.count == USER
 
 
 @pytest.fixture
@@ -208,18 +238,18 @@ def word_model():
     return model, x, y
 
 
-def test_large_once_per_batch_products_are_tuned_and_the_rest_run_on_one_thread(user_threads, monkeypatch,
-                                                                                word_model):
+def test_large_once_per_batch_products_get_the_free_cores_and_the_rest_one_thread(user_threads, monkeypatch,
+                                                                                  word_model):
     """The word model's largest per-step product is the output layer's for one step, 8 x 3 @ 3 x 50 = 1,200
     multiply-adds: below the threshold of 1,500, so the call runs on one thread. Over a batch's 40 positions its
     products are: the output layer forward and its two gradients, 40 x 3 x 50 = 6,000 each; the LSTM's input
     projection, its weight and input gradients, 40 x 4 x 12 = 1,920; the LSTM's recurrent weight gradient, 40 x 3 x 12
-    = 1,440. The first two sizes are large, and run on the count the tuner picks (the fake clock makes the user's 3
-    threads faster); the last runs on the call's one thread, as the steps do."""
+    = 1,440. The first two sizes are large, and run on the free cores (here the user's 3
+    threads, on a machine whose other cores are free); the last runs on the call's one thread, as the steps do."""
     monkeypatch.setattr(threads, "LARGE_PRODUCT", 1500)
     model, x, y = word_model
     products, steps = ProductsSeen(monkeypatch), ThreadsSeen()
-    fake_clock(monkeypatch, USER, products)
+    fake_machine(monkeypatch, others=0.0)
     model.fit(x, y, epochs=2, batch_size=8, verbose=0, callbacks=[steps, PredictEachBatch(model, x[:8])],
               validation_data=(x, y))
     assert steps.seen == [1] * 4
@@ -228,12 +258,16 @@ def test_large_once_per_batch_products_are_tuned_and_the_rest_run_on_one_thread(
     large = [count for macs, count in products.seen if macs >= 1500]
     assert small == [1] * 4  # one per batch
     # 4 batches of 6 large products, 4 predictions inside fit (2 each: one call, the callback's inside fit's), and
-    # 2 validations of 2 batches (2 each): all of them one call's products, tuned together
+    # 2 validations of 2 batches (2 each): all of them one call's products
     assert len(large) == 4 * 6 + 4 * 2 + 2 * 2 * 2
-    assert large == [tuned(k, USER, 1) for k in range(1, len(large) + 1)]
+    assert large == [USER] * len(large)  # a free machine: the user's 3 threads from the first batch's look on
     products.seen.clear()
-    model.predict(x, batch_size=8)  # a call of its own: tuned afresh
-    assert products.seen == [(1920, 1), (6000, USER), (1920, USER), (6000, USER)]
+    model.predict(x, batch_size=8)  # a call of its own, with no training batches: one thread
+    assert products.seen == [(1920, 1), (6000, 1)] * 2
+    fake_machine(monkeypatch, others=3.0)  # a busy machine: one thread for everything
+    products.seen.clear()
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert {count for _, count in products.seen} == {1}
     products.seen.clear()
     with threads.limit(1):  # the user's override holds for every product
         model.predict(x, batch_size=8)
@@ -242,12 +276,13 @@ def test_large_once_per_batch_products_are_tuned_and_the_rest_run_on_one_thread(
     assert blas_threads() == user_threads
 
 
-def test_a_limit_inside_a_tuned_call_holds_for_its_products(user_threads, monkeypatch, word_model):
-    """A callback that predicts under ``limit(1)`` inside a fit whose large products are tuned: the limit wins."""
+def test_a_limit_inside_fit_holds_for_its_products(user_threads, monkeypatch, word_model):
+    """A callback that predicts under ``limit(1)`` inside a fit whose large products get the free cores: the limit
+    wins."""
     monkeypatch.setattr(threads, "LARGE_PRODUCT", 1500)
     model, x, y = word_model
     products = ProductsSeen(monkeypatch)
-    fake_clock(monkeypatch, USER, products)
+    fake_machine(monkeypatch, others=0.0)
 
     class LimitedPredict(Callback):
         def on_batch_end(self, batch, logs=None):
@@ -393,13 +428,13 @@ def test_benchmark_out_of_the_box_on_a_busy_machine_runs(tmp_path):
 
 
 def test_a_layer_called_directly_after_fit_runs_on_the_user_s_threads(user_threads, monkeypatch, word_model):
-    """The tuning belongs to the call: after fit (whose large products ran on the user's 3 threads, faster by the fake
-    clock), the user sets 2 threads, and a layer's forward called on its own, outside any numpy_rnn call, makes its
-    large product on those 2, untouched by the finished call's tuning."""
+    """The count belongs to the call: after fit (whose large products ran on the user's 3 threads, the machine's other
+    cores being free), the user sets 2 threads, and a layer's forward called on its own, outside any numpy_rnn call, makes its
+    large product on those 2, untouched by the finished call's count."""
     monkeypatch.setattr(threads, "LARGE_PRODUCT", 1500)
     model, x, y = word_model
     products = ProductsSeen(monkeypatch)
-    fake_clock(monkeypatch, USER, products)
+    fake_machine(monkeypatch, others=0.0)
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     assert (6000, USER) in products.seen
     products.seen.clear()
