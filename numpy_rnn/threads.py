@@ -46,17 +46,19 @@ So below 2e8, one thread loses at most 2x (idle) where it loses and saves up to 
 leaves the choice to the process's setting.
 
 The once-per-batch products of that size cannot simply be given the process's setting: measured on W6 and W7 of
-scripts/benchmark.py (out of the box, numpy_rnn alone, two rounds each), the process's 2 threads made W6 0.83x-1.0x
-and W7 0.88x-0.90x the time of one thread on an idle machine, but 1.3x and 1.5x-1.6x with one core busy. Timing
-each product on both counts and keeping the faster did not help enough (W6 1.25x, W7 1.1x busy): after a product,
-OpenBLAS's worker thread keeps spinning for a while, waiting for more work, and on a busy machine it takes the
-cycles the rest of the batch needs, a cost the product's own time does not show. So numpy_rnn looks at the machine
+scripts/benchmark.py (out of the box, numpy_rnn alone, two rounds each, against one thread for everything in the
+same run), the process's 2 threads made W6 0.83x-1.0x and W7 0.88x-0.90x as long on an idle machine, but 1.3x and
+1.5x-1.6x with one core busy. Timing each product on both counts and keeping the faster did not help enough (W6
+1.14x-1.41x, W7 1.08x-1.14x busy): after a product, OpenBLAS's worker thread keeps spinning for a while, waiting for
+more work, and on a busy machine it takes the cycles the rest of the batch needs, a cost the product's own time does
+not show. So numpy_rnn looks at the machine
 instead. At every training batch, once a quarter of a second has passed since it last looked, it reads how much CPU
 time the machine has spent (Linux's /proc/stat) and subtracts its own (``os.times``, its BLAS threads' spinning
 included): the rest is other programs' load, in cores. The large products then run on 1 + the free cores beyond
 numpy_rnn's own thread (rounded), at most the process's setting, and on one thread until the first look, in
 ``evaluate`` and ``predict``, and wherever /proc/stat cannot be read. Switching the count for one product costs
-about 7 us (threadpoolctl's ``limit`` and its restore) against some 5 ms for a product of 2e8 multiply-adds.
+about 7 us (threadpoolctl's ``limit`` and its restore) against some 5 ms for a product of 2e8 multiply-adds. Measured
+the same way: W6 0.74x-0.77x and W7 0.86x-0.89x as long idle, 0.92x-1.00x and 1.04x-1.05x busy.
 
 threadpoolctl (a small pure-Python package) does the setting. It is imported on first use, so ``import numpy_rnn``
 needs only NumPy; without it numpy_rnn leaves the thread count alone and warns once.
