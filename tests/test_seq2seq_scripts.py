@@ -79,7 +79,11 @@ def test_the_keras_twin_computes_numpy_rnn_s_model_from_its_weights(peeky):
     pytest.importorskip("tensorflow")
     import keras
     x, _ = data(n=40, seed=1)
+    # Keras 3 caches its global dtype policy from floatx the first time a layer is made: a test that made Keras
+    # layers before this one would leave it at float32, so the policy is set too, and both are put back after.
+    policy = keras.config.dtype_policy()
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
     try:
         model = built(addition.Seq2seq(V, wordvec_size=3, hidden_size=4, peeky=peeky, random_state=0), x)
         addition.start_as_the_book(model, np.random.default_rng(0))
@@ -89,6 +93,7 @@ def test_the_keras_twin_computes_numpy_rnn_s_model_from_its_weights(peeky):
         np.testing.assert_array_equal(twin.answer(x[0], start, 3), model.answer(x[0], start, 3))
     finally:
         keras.config.set_floatx("float32")
+        keras.config.set_dtype_policy(policy)
 
 
 def test_the_book_s_start_draws_each_weight_at_the_book_s_scale():
