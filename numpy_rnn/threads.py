@@ -51,10 +51,9 @@ same run), the process's 2 threads made W6 0.83x-1.0x and W7 0.88x-0.90x as long
 1.5x-1.6x with one core busy. Timing each product on both counts and keeping the faster did not help enough (W6
 1.14x-1.41x, W7 1.08x-1.14x busy): after a product, OpenBLAS's worker thread keeps spinning for a while, waiting for
 more work, and on a busy machine it takes the cycles the rest of the batch needs, a cost the product's own time does
-not show. So numpy_rnn looks at the machine
-instead. At every training batch, once a quarter of a second has passed since it last looked, it reads how much CPU
-time the machine has spent (Linux's /proc/stat) and subtracts its own (``os.times``, its BLAS threads' spinning
-included): the rest is other programs' load, in cores. The large products then run on 1 + the free cores beyond
+not show. So numpy_rnn looks at the machine instead. At every training batch, once a quarter of a second has passed
+since it last looked, it reads how much CPU time the machine has spent (Linux's /proc/stat) and subtracts its own
+(``os.times``, its BLAS threads' spinning included): the rest is other programs' load, in cores. The large products then run on 1 + the free cores beyond
 numpy_rnn's own thread (rounded), at most the process's setting, and on one thread until the first look, in
 ``evaluate`` and ``predict``, and wherever /proc/stat cannot be read. Switching the count for one product costs
 about 7 us (threadpoolctl's ``limit`` and its restore) against some 5 ms for a product of 2e8 multiply-adds. Measured
